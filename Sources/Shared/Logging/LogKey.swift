@@ -1,0 +1,23 @@
+/// Metadata keys used in log lines, kept in one place so every component spells them alike.
+public enum LogKey {
+    public static let triggerID = "trigger.id"
+    public static let jobID = "job.id"
+    public static let app = "app"
+    public static let attempt = "attempt"
+    public static let topic = "kafka.topic"
+    public static let partition = "kafka.partition"
+    public static let offset = "kafka.offset"
+    public static let difyRunID = "dify.run_id"
+    public static let difyTaskID = "dify.task_id"
+    public static let workerID = "worker.id"
+    public static let producerID = "producer.id"
+    public static let error = "error"
+    public static let errorCode = "error.code"
+    public static let status = "status"
+    public static let durationMilliseconds = "duration_ms"
+    public static let scheduledAt = "scheduled_at"
+    public static let path = "http.path"
+    public static let method = "http.method"
+    public static let httpStatus = "http.status"
+    public static let channel = "channel"
+}
