@@ -1,0 +1,264 @@
+import Foundation
+
+/// The configuration file shared by both processes; each reads its own sections.
+///
+/// Load it with ``ConfigurationLoader``, which applies `DIFY_SCHEDULER__SECTION__KEY`
+/// environment overrides and reports every invalid value with file and line.
+public struct Configuration: Decodable, Sendable {
+    public var kafka: KafkaSettings
+    public var apps: [String: AppSettings]
+    public var jobs: [Job]
+    public var calendars: [String: CalendarSettings]
+    public var channels: [String: JSONValue]
+    public var auth: JSONValue?
+    public var producer: ProducerSettings
+    public var worker: WorkerSettings
+    public var logging: LoggingSettings
+
+    /// Line of each job in its file, by job index, for messages about a job.
+    public var jobLines: [Int] = []
+    public var file: String = "<input>"
+
+    enum CodingKeys: String, CodingKey {
+        case kafka, apps, jobs, calendars, channels, auth, producer, worker, logging
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kafka = try container.decodeIfPresent(KafkaSettings.self, forKey: .kafka) ?? KafkaSettings()
+        apps = try container.decodeIfPresent([String: AppSettings].self, forKey: .apps) ?? [:]
+        jobs = try container.decodeIfPresent([Job].self, forKey: .jobs) ?? []
+        calendars = try container.decodeIfPresent([String: CalendarSettings].self, forKey: .calendars) ?? [:]
+        channels = try container.decodeIfPresent([String: JSONValue].self, forKey: .channels) ?? [:]
+        auth = try container.decodeIfPresent(JSONValue.self, forKey: .auth)
+        producer = try container.decodeIfPresent(ProducerSettings.self, forKey: .producer) ?? ProducerSettings()
+        worker = try container.decodeIfPresent(WorkerSettings.self, forKey: .worker) ?? WorkerSettings()
+        logging = try container.decodeIfPresent(LoggingSettings.self, forKey: .logging) ?? LoggingSettings()
+    }
+
+    public init() {
+        kafka = KafkaSettings()
+        apps = [:]
+        jobs = []
+        calendars = [:]
+        channels = [:]
+        producer = ProducerSettings()
+        worker = WorkerSettings()
+        logging = LoggingSettings()
+    }
+}
+
+/// Where the Kafka cluster is and how topics are named.
+public struct KafkaSettings: Codable, Sendable {
+    public var bootstrapServers: String = "127.0.0.1:9092"
+    public var topicPrefix: String = "dify."
+    /// Partitions of each topic created by `dify-producer topics` and `make run`.
+    public var partitions: Int = 12
+    public var replicationFactor: Int = 1
+    /// Passed to librdkafka unchanged (TLS, SASL, tuning).
+    public var settings: [String: String] = [:]
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case partitions, settings
+        case bootstrapServers = "bootstrap_servers"
+        case topicPrefix = "topic_prefix"
+        case replicationFactor = "replication_factor"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        bootstrapServers = try container.decodeIfPresent(String.self, forKey: .bootstrapServers) ?? bootstrapServers
+        topicPrefix = try container.decodeIfPresent(String.self, forKey: .topicPrefix) ?? topicPrefix
+        partitions = try container.decodeIfPresent(Int.self, forKey: .partitions) ?? partitions
+        replicationFactor = try container.decodeIfPresent(Int.self, forKey: .replicationFactor) ?? replicationFactor
+        settings = try container.decodeIfPresent([String: String].self, forKey: .settings) ?? [:]
+    }
+
+    public var topics: TopicNames { TopicNames(prefix: topicPrefix) }
+}
+
+/// Names of the topics under one prefix.
+public struct TopicNames: Sendable, Hashable {
+    public let prefix: String
+
+    public init(prefix: String) {
+        self.prefix = prefix
+    }
+
+    public var jobs: String { prefix + "jobs" }
+    public var schedulerState: String { prefix + "scheduler.state" }
+    public var triggers: String { prefix + "triggers" }
+    public var runs: String { prefix + "runs" }
+    public var results: String { prefix + "results" }
+    public var events: String { prefix + "events" }
+    public var alerts: String { prefix + "alerts" }
+    public var deadLetter: String { prefix + "triggers.dlq" }
+
+    /// Every topic, with whether it is compacted.
+    public var all: [(name: String, compacted: Bool)] {
+        [
+            (jobs, true), (schedulerState, true), (triggers, false), (runs, true),
+            (results, false), (events, false), (alerts, false), (deadLetter, false),
+        ]
+    }
+}
+
+/// A Dify app as workers call it. The API key comes only from the environment or a file.
+public struct AppSettings: Codable, Sendable, Hashable {
+    public init(baseURL: String, apiKeyEnv: String? = nil, apiKeyFile: String? = nil, mode: String? = nil, limits: AppLimits? = nil) {
+        self.baseURL = baseURL
+        self.apiKeyEnv = apiKeyEnv
+        self.apiKeyFile = apiKeyFile
+        self.mode = mode
+        self.limits = limits
+    }
+
+    /// The API base as Dify's API page shows it, ending in `/v1`.
+    public var baseURL: String
+    public var apiKeyEnv: String?
+    public var apiKeyFile: String?
+    /// `workflow`, `chatflow` or `completion`; asked from `GET /info` when nil.
+    public var mode: String?
+    public var limits: AppLimits?
+    /// Accept triggers from external systems that name no known job.
+    public var acceptExternal: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case mode, limits
+        case baseURL = "base_url"
+        case apiKeyEnv = "api_key_env"
+        case apiKeyFile = "api_key_file"
+        case acceptExternal = "accept_external"
+    }
+
+    /// Reads the API key from the environment variable or file named in the configuration.
+    ///
+    /// - Throws: ``ConfigError`` naming the variable or file when it is missing or empty.
+    public func resolveAPIKey(app: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        if let variable = apiKeyEnv {
+            guard let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+                throw ConfigError(file: "environment", line: 0, path: "apps.\(app).api_key_env",
+                    message: "environment variable \(variable) is not set: export the app's API key in it")
+            }
+            SecretRedactor.shared.register(value)
+            return value
+        }
+        if let path = apiKeyFile {
+            guard let data = FileManager.default.contents(atPath: path),
+                let value = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+                !value.isEmpty
+            else {
+                throw ConfigError(file: path, line: 0, path: "apps.\(app).api_key_file",
+                    message: "cannot read the API key file: check that it exists, is readable and is not empty")
+            }
+            SecretRedactor.shared.register(value)
+            return value
+        }
+        throw ConfigError(file: "configuration", line: 0, path: "apps.\(app)",
+            message: "no API key source: set api_key_env or api_key_file")
+    }
+}
+
+/// Per-app limits enforced by the worker that owns the app's partition.
+public struct AppLimits: Codable, Sendable, Hashable {
+    public var requestsPerSecond: Double?
+    public var burst: Int?
+    public var maxConcurrency: Int?
+    public var tokensPerMinute: Int64?
+    /// Retries may be at most this fraction of calls over a minute (default 0.2).
+    public var retryBudget: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case burst
+        case requestsPerSecond = "requests_per_second"
+        case maxConcurrency = "max_concurrency"
+        case tokensPerMinute = "tokens_per_minute"
+        case retryBudget = "retry_budget"
+    }
+}
+
+/// A named working-day calendar; the schedule engine compiles it.
+public struct CalendarSettings: Codable, Sendable, Hashable {
+    public var weekdays: [String]?
+    public var holidays: [String]?
+    public var workdays: [String]?
+    public var icsFile: String?
+    public var icsWorkdayPattern: String?
+
+    enum CodingKeys: String, CodingKey {
+        case weekdays, holidays, workdays
+        case icsFile = "ics_file"
+        case icsWorkdayPattern = "ics_workday_pattern"
+    }
+}
+
+public struct ProducerSettings: Codable, Sendable {
+    public var id: String?
+    public var listen: String = "127.0.0.1:8080"
+    public var publicURL: String?
+    public var store: String = "sqlite:./data/records.db"
+    public var retention: String = "30d"
+    /// Fires later than this are misfires.
+    public var misfireThreshold: String = "60s"
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case id, listen, store, retention
+        case publicURL = "public_url"
+        case misfireThreshold = "misfire_threshold"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decodeIfPresent(String.self, forKey: .id)
+        listen = try container.decodeIfPresent(String.self, forKey: .listen) ?? listen
+        publicURL = try container.decodeIfPresent(String.self, forKey: .publicURL)
+        store = try container.decodeIfPresent(String.self, forKey: .store) ?? store
+        retention = try container.decodeIfPresent(String.self, forKey: .retention) ?? retention
+        misfireThreshold = try container.decodeIfPresent(String.self, forKey: .misfireThreshold) ?? misfireThreshold
+    }
+}
+
+public struct WorkerSettings: Codable, Sendable {
+    public var id: String?
+    public var listen: String?
+    public var shutdownGrace: String = "30s"
+    /// Triggers held per partition before the partition is paused.
+    public var maxHeldPerPartition: Int = 1000
+    /// Runs in flight in this worker, over all apps.
+    public var maxInFlight: Int = 10_000
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case id, listen
+        case shutdownGrace = "shutdown_grace"
+        case maxHeldPerPartition = "max_held_per_partition"
+        case maxInFlight = "max_in_flight"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decodeIfPresent(String.self, forKey: .id)
+        listen = try container.decodeIfPresent(String.self, forKey: .listen)
+        shutdownGrace = try container.decodeIfPresent(String.self, forKey: .shutdownGrace) ?? shutdownGrace
+        maxHeldPerPartition = try container.decodeIfPresent(Int.self, forKey: .maxHeldPerPartition) ?? maxHeldPerPartition
+        maxInFlight = try container.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? maxInFlight
+    }
+}
+
+public struct LoggingSettings: Codable, Sendable {
+    public var level: String = "info"
+    public var format: String = "text"
+
+    public init() {}
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        level = try container.decodeIfPresent(String.self, forKey: .level) ?? level
+        format = try container.decodeIfPresent(String.self, forKey: .format) ?? format
+    }
+}

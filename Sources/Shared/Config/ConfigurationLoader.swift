@@ -1,0 +1,122 @@
+import Foundation
+
+/// Reads a configuration file, applies environment overrides and checks every value.
+public struct ConfigurationLoader {
+    /// Prefix of environment variables that override file values:
+    /// `DIFY_SCHEDULER__KAFKA__BOOTSTRAP_SERVERS=host:9092` sets `kafka.bootstrap_servers`.
+    public static let environmentPrefix = "DIFY_SCHEDULER__"
+
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// Loads and validates `path`.
+    ///
+    /// - Throws: ``ConfigErrors`` listing every problem with file and line.
+    public func load(path: String) throws -> Configuration {
+        let root: YAMLNode
+        do {
+            root = try YAMLNode.parse(contentsOf: path)
+        } catch let error as ConfigError {
+            throw ConfigErrors([error])
+        }
+        return try load(root: root, file: path)
+    }
+
+    public func load(text: String, file: String = "<input>") throws -> Configuration {
+        let root: YAMLNode
+        do {
+            root = try YAMLNode.parse(text, file: file)
+        } catch let error as ConfigError {
+            throw ConfigErrors([error])
+        }
+        return try load(root: root, file: file)
+    }
+
+    func load(root original: YAMLNode, file: String) throws -> Configuration {
+        guard case .mapping = original else {
+            throw ConfigErrors([ConfigError(file: file, line: original.mark.line, message: "the file must be a mapping of sections (kafka, apps, jobs, …)")])
+        }
+        let root = applyEnvironment(to: original)
+        var errors: [ConfigError] = []
+
+        // Jobs are decoded one by one so that every broken job is reported, not only the first.
+        let jobsNode = root["jobs"]
+        let withoutJobs = removing(key: "jobs", from: root)
+
+        var configuration: Configuration
+        do {
+            configuration = try YAMLDecoder().decode(Configuration.self, from: withoutJobs)
+        } catch let error as ConfigError {
+            errors.append(error)
+            configuration = Configuration()
+        }
+        configuration.file = file
+
+        if let jobsNode {
+            if case .sequence(let items, _) = jobsNode {
+                for (index, item) in items.enumerated() {
+                    do {
+                        let job = try YAMLDecoder().decode(Job.self, from: item, path: "jobs[\(index)]")
+                        configuration.jobs.append(job)
+                        configuration.jobLines.append(item.mark.line)
+                    } catch let error as ConfigError {
+                        errors.append(error)
+                    }
+                }
+            } else if !jobsNode.isNull {
+                errors.append(ConfigError(file: file, line: jobsNode.mark.line, path: "jobs", message: "expected a list of jobs"))
+            }
+        }
+
+        errors += ConfigurationValidator(configuration: configuration).validate()
+        guard errors.isEmpty else { throw ConfigErrors(errors) }
+        return configuration
+    }
+
+    // MARK: - Environment overrides
+
+    /// Returns `root` with each `DIFY_SCHEDULER__A__B=value` written at path `a.b`.
+    ///
+    /// Keys match case-insensitively with `.` and `-` written as `_`. A new key under
+    /// `kafka.settings` takes dots for underscores, because librdkafka's keys use dots.
+    func applyEnvironment(to root: YAMLNode) -> YAMLNode {
+        var result = root
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix(Self.environmentPrefix) {
+            let path = name.dropFirst(Self.environmentPrefix.count)
+                .components(separatedBy: "__").map { $0.lowercased() }.filter { !$0.isEmpty }
+            guard !path.isEmpty else { continue }
+            let mark = YAMLMark(file: "environment \(name)", line: 0, column: 0)
+            result = setting(path[...], value: value, mark: mark, in: result, parents: [])
+        }
+        return result
+    }
+
+    private func setting(_ path: ArraySlice<String>, value: String, mark: YAMLMark, in node: YAMLNode, parents: [String]) -> YAMLNode {
+        guard let head = path.first else {
+            return .scalar(value, quoted: false, mark: mark)
+        }
+        var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+        var nodeMark = mark
+        if case .mapping(let existing, let existingMark) = node {
+            pairs = existing
+            nodeMark = existingMark
+        }
+        let normalized = { (key: String) in key.lowercased().replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "-", with: "_") }
+        if let index = pairs.firstIndex(where: { $0.key.scalarText.map(normalized) == head }) {
+            pairs[index].value = setting(path.dropFirst(), value: value, mark: mark, in: pairs[index].value, parents: parents + [head])
+        } else {
+            let key = parents == ["kafka", "settings"] ? head.replacingOccurrences(of: "_", with: ".") : head
+            let child = setting(path.dropFirst(), value: value, mark: mark, in: .mapping([], mark: mark), parents: parents + [head])
+            pairs.append((.scalar(key, quoted: false, mark: mark), child))
+        }
+        return .mapping(pairs, mark: nodeMark)
+    }
+
+    private func removing(key: String, from node: YAMLNode) -> YAMLNode {
+        guard case .mapping(let pairs, let mark) = node else { return node }
+        return .mapping(pairs.filter { $0.key.scalarText != key }, mark: mark)
+    }
+}

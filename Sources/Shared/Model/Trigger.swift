@@ -1,0 +1,161 @@
+import Foundation
+
+/// A request to run a job once, sent to the `triggers` topic keyed by app.
+///
+/// Workers never read `jobs`, so `policy` carries everything a worker needs from the job.
+/// A trigger with `type: cancel` is a control message asking the worker that holds
+/// `target_trigger_id` to stop or drop that run.
+public struct Trigger: Codable, Hashable, Sendable {
+    public static let currentVersion = 1
+
+    public var version: Int
+    /// For scheduled fires a stable hash of job id and scheduled instant (``TriggerID``).
+    public var id: String
+    public var type: TriggerType?
+    public var jobID: String?
+    public var app: String
+    public var kind: JobKind?
+    public var inputs: [String: JSONValue]?
+    public var user: String?
+    public var scheduledAt: Date?
+    public var emittedAt: Date?
+    /// Attempt number, from 1.
+    public var attempt: Int?
+    public var attempts: [AttemptRecord]?
+    /// Earliest instant the worker may start this attempt (a pending retry).
+    public var notBefore: Date?
+    /// The run is not started after this instant; the result is `expired`.
+    public var deadline: Date?
+    public var source: TriggerSource?
+    public var traceID: String?
+    public var policy: TriggerPolicy?
+    /// For `type: cancel`: the trigger whose run to stop.
+    public var targetTriggerID: String?
+    /// Who asked, for manual triggers and cancels.
+    public var actor: String?
+
+    public init(id: String, app: String) {
+        self.version = Trigger.currentVersion
+        self.id = id
+        self.app = app
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version = "v"
+        case id, type, app, kind, inputs, user, attempt, attempts, deadline, source, policy, actor
+        case jobID = "job_id"
+        case scheduledAt = "scheduled_at"
+        case emittedAt = "emitted_at"
+        case notBefore = "not_before"
+        case traceID = "trace_id"
+        case targetTriggerID = "target_trigger_id"
+    }
+
+    public var effectiveType: TriggerType { type ?? .run }
+    public var effectiveAttempt: Int { attempt ?? 1 }
+    public var effectiveKind: JobKind { kind ?? .workflow }
+    public var effectiveSource: TriggerSource { source ?? .external }
+}
+
+public enum TriggerType: String, Codable, Hashable, Sendable {
+    case run
+    case cancel
+}
+
+public enum TriggerSource: String, Codable, Hashable, Sendable, CaseIterable {
+    case schedule
+    case manual
+    case api
+    case external
+    case retry
+    case backfill
+    case chain
+}
+
+/// What a worker needs from the job to run a trigger.
+public struct TriggerPolicy: Codable, Hashable, Sendable {
+    public var timeout: String?
+    public var retry: RetryPolicy?
+    public var responseMode: ResponseMode?
+    public var priority: Int?
+    public var expectedTokens: Int64?
+    public var alerts: AlertPolicy?
+    public var query: String?
+    public var conversation: String?
+    public var storeIO: Bool?
+    public var maxDelay: String?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case timeout, retry, priority, alerts, query, conversation
+        case responseMode = "response_mode"
+        case expectedTokens = "expected_tokens"
+        case storeIO = "store_io"
+        case maxDelay = "max_delay"
+    }
+}
+
+/// One attempt of a run: when it started and ended, and why it failed.
+public struct AttemptRecord: Codable, Hashable, Sendable {
+    public var number: Int
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var error: RunError?
+    public var workerID: String?
+    public var difyRunID: String?
+
+    public init(number: Int, startedAt: Date? = nil, finishedAt: Date? = nil, error: RunError? = nil, workerID: String? = nil, difyRunID: String? = nil) {
+        self.number = number
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.error = error
+        self.workerID = workerID
+        self.difyRunID = difyRunID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case number, error
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case workerID = "worker_id"
+        case difyRunID = "workflow_run_id"
+    }
+}
+
+/// Why a run or an attempt failed.
+public struct RunError: Codable, Hashable, Sendable {
+    public var code: String
+    public var message: String
+    public var retryable: Bool?
+    /// The Dify node that failed, when the failure came from a node.
+    public var nodeID: String?
+
+    public init(code: String, message: String, retryable: Bool? = nil, nodeID: String? = nil) {
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+        self.nodeID = nodeID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code, message, retryable
+        case nodeID = "node_id"
+    }
+}
+
+/// Trigger ids: deterministic for scheduled fires, random for everything else.
+public enum TriggerID {
+    /// The id of the fire of `jobID` at `scheduledAt`: the same in every producer instance, so a
+    /// fire emitted twice (after a crash or a hand-over) is recognised as one by workers.
+    public static func scheduled(jobID: String, scheduledAt: Date) -> String {
+        let milliseconds = Int64((scheduledAt.timeIntervalSince1970 * 1000).rounded())
+        let digest = StableHash.sha256("\(jobID)\u{0}\(milliseconds)")
+        return "t-" + StableHash.hex(Array(digest.prefix(16)))
+    }
+
+    /// A fresh random id for manual, API and chained triggers.
+    public static func random(prefix: String = "m") -> String {
+        "\(prefix)-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    }
+}
