@@ -15,9 +15,11 @@ public struct Configuration: Decodable, Sendable {
     public var worker: WorkerSettings
     public var logging: LoggingSettings
 
-    /// Line of each job in its file, by job index, for messages about a job.
-    public var jobLines: [Int] = []
+    /// Where each job was defined, by job index, for messages about a job.
+    public var jobMarks: [YAMLMark] = []
     public var file: String = "<input>"
+
+    public var jobLines: [Int] { jobMarks.map(\.line) }
 
     enum CodingKeys: String, CodingKey {
         case kafka, apps, jobs, calendars, channels, auth, producer, worker, logging

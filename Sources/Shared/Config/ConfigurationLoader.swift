@@ -25,6 +25,50 @@ public struct ConfigurationLoader {
         return try load(root: root, file: path)
     }
 
+    /// Loads several files as one: sections that are mappings merge key by key (a later file
+    /// wins), `jobs` lists are joined, and anything else is replaced by the later file.
+    public func load(paths: [String]) throws -> Configuration {
+        guard paths.count > 1 else { return try load(path: paths.first ?? "") }
+        var merged: YAMLNode?
+        for path in paths {
+            let root: YAMLNode
+            do {
+                root = try YAMLNode.parse(contentsOf: path)
+            } catch let error as ConfigError {
+                throw ConfigErrors([error])
+            }
+            merged = merged.map { merge($0, root) } ?? root
+        }
+        return try load(root: merged!, file: paths.joined(separator: ", "))
+    }
+
+    private func merge(_ base: YAMLNode, _ overlay: YAMLNode) -> YAMLNode {
+        guard case .mapping(var pairs, let mark) = base, case .mapping(let overlayPairs, _) = overlay else { return overlay }
+        for pair in overlayPairs {
+            guard let key = pair.key.scalarText, let index = pairs.firstIndex(where: { $0.key.scalarText == key }) else {
+                pairs.append(pair)
+                continue
+            }
+            switch (pairs[index].value, pair.value) {
+            case (.sequence(let first, let sequenceMark), .sequence(let second, _)) where key == "jobs":
+                pairs[index].value = .sequence(first + second, mark: sequenceMark)
+            case (.mapping(let first, let sectionMark), .mapping(let second, _)):
+                var combined = first
+                for entry in second {
+                    if let existing = combined.firstIndex(where: { $0.key.scalarText == entry.key.scalarText }) {
+                        combined[existing] = entry
+                    } else {
+                        combined.append(entry)
+                    }
+                }
+                pairs[index].value = .mapping(combined, mark: sectionMark)
+            default:
+                pairs[index] = pair
+            }
+        }
+        return .mapping(pairs, mark: mark)
+    }
+
     public func load(text: String, file: String = "<input>") throws -> Configuration {
         let root: YAMLNode
         do {
@@ -61,7 +105,7 @@ public struct ConfigurationLoader {
                     do {
                         let job = try YAMLDecoder().decode(Job.self, from: item, path: "jobs[\(index)]")
                         configuration.jobs.append(job)
-                        configuration.jobLines.append(item.mark.line)
+                        configuration.jobMarks.append(item.mark)
                     } catch let error as ConfigError {
                         errors.append(error)
                     }

@@ -155,15 +155,15 @@ struct ConfigurationValidator {
             knownApps: configuration.apps.isEmpty ? nil : Set(configuration.apps.keys),
             knownCalendars: Set(configuration.calendars.keys),
             scheduleCheck: JobValidator.defaultScheduleCheck(calendars: configuration.calendars))
-        var seen: [String: Int] = [:]
+        var seen: [String: YAMLMark] = [:]
         for (index, job) in configuration.jobs.enumerated() {
-            let line = index < configuration.jobLines.count ? configuration.jobLines[index] : 0
+            let mark = index < configuration.jobMarks.count ? configuration.jobMarks[index] : YAMLMark(file: file, line: 0, column: 0)
             if let first = seen[job.id] {
-                errors.append(ConfigError(file: file, line: line, path: "jobs[\(index)].id", message: "duplicate job id \"\(job.id)\": also used at line \(first)"))
+                errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].id", message: "duplicate job id \"\(job.id)\": also defined at \(first.file):\(first.line)"))
             }
-            seen[job.id] = line
+            seen[job.id] = mark
             for problem in validator.problems(in: job) {
-                errors.append(ConfigError(file: file, line: line, path: "jobs[\(index)].\(problem.field)", message: problem.message))
+                errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].\(problem.field)", message: problem.message))
             }
         }
 
