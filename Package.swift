@@ -58,6 +58,18 @@ let package = Package(
             linkerSettings: localLibrarySettings
         ),
         .testTarget(
+            name: "WorkerTests",
+            dependencies: ["Worker", "Shared"],
+            path: "Tests/WorkerTests",
+            linkerSettings: localLibrarySettings
+        ),
+        .testTarget(
+            name: "ProducerTests",
+            dependencies: ["Producer", "Shared"],
+            path: "Tests/ProducerTests",
+            linkerSettings: localLibrarySettings
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: ["Shared"],
             path: "Tests/IntegrationTests",

@@ -1,2 +1,4 @@
+import Foundation
 import Shared
+
 print("not yet built")
