@@ -172,6 +172,14 @@ public struct AppLimits: Codable, Sendable, Hashable {
     /// Retries may be at most this fraction of calls over a minute (default 0.2).
     public var retryBudget: Double?
 
+    public init(requestsPerSecond: Double? = nil, burst: Int? = nil, maxConcurrency: Int? = nil, tokensPerMinute: Int64? = nil, retryBudget: Double? = nil) {
+        self.requestsPerSecond = requestsPerSecond
+        self.burst = burst
+        self.maxConcurrency = maxConcurrency
+        self.tokensPerMinute = tokensPerMinute
+        self.retryBudget = retryBudget
+    }
+
     enum CodingKeys: String, CodingKey {
         case burst
         case requestsPerSecond = "requests_per_second"

@@ -29,6 +29,10 @@ struct AppQueue<Element>: Sendable where Element: Sendable {
         return entry.element
     }
 
+    func contains(where predicate: (Element) -> Bool) -> Bool {
+        heap.contains { predicate($0.element) }
+    }
+
     /// Removes and returns every element matching `predicate`.
     mutating func removeAll(where predicate: (Element) -> Bool) -> [Element] {
         let removed = heap.filter { predicate($0.element) }.map(\.element)

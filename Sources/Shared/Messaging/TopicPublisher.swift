@@ -1,0 +1,56 @@
+import Foundation
+
+/// Publishes the project's messages to their topics, each keyed as the topic table says:
+/// triggers by app, results, events and alerts by job id, run state by trigger id.
+///
+/// Every call returns once the broker acknowledged the message, so callers can store a
+/// consumer offset only after what they owe is written.
+public struct TopicPublisher: Sendable {
+    public let producer: KafkaProducer
+    public let topics: TopicNames
+
+    public init(producer: KafkaProducer, topics: TopicNames) {
+        self.producer = producer
+        self.topics = topics
+    }
+
+    @discardableResult
+    public func publish(trigger: Trigger) async throws -> KafkaDeliveryReport {
+        try await producer.send(topic: topics.triggers, key: trigger.app, value: Array(MessageCodec.encode(trigger)))
+    }
+
+    @discardableResult
+    public func publish(result: RunResult) async throws -> KafkaDeliveryReport {
+        try await producer.send(topic: topics.results, key: result.jobID ?? result.triggerID, value: Array(MessageCodec.encode(result)))
+    }
+
+    @discardableResult
+    public func publish(event: ScheduleEvent) async throws -> KafkaDeliveryReport {
+        try await producer.send(topic: topics.events, key: event.jobID ?? event.triggerID ?? event.id, value: Array(MessageCodec.encode(event)))
+    }
+
+    @discardableResult
+    public func publish(alert: Alert) async throws -> KafkaDeliveryReport {
+        try await producer.send(topic: topics.alerts, key: alert.jobID ?? alert.app ?? alert.id, value: Array(MessageCodec.encode(alert)))
+    }
+
+    /// Writes run state to the `runs` topic on `partition`, the partition number of the trigger,
+    /// so the worker that owns that trigger partition finds it when it rebuilds.
+    @discardableResult
+    public func publish(runState: RunState, partition: Int) async throws -> KafkaDeliveryReport {
+        try await producer.send(
+            topic: topics.runs, key: runState.triggerID, value: Array(MessageCodec.encode(runState)), partition: partition)
+    }
+
+    /// Sends a rejected message to the dead-letter topic with its original key and headers,
+    /// plus headers saying why and where it came from.
+    @discardableResult
+    public func publishDeadLetter(_ message: KafkaMessage, reason: String, workerID: String) async throws -> KafkaDeliveryReport {
+        var headers = message.headers
+        headers.append(KafkaHeader(name: "dlq.reason", value: reason))
+        headers.append(KafkaHeader(name: "dlq.source", value: "\(message.topic)[\(message.partition)]@\(message.offset)"))
+        headers.append(KafkaHeader(name: "dlq.worker", value: workerID))
+        headers.append(KafkaHeader(name: "dlq.time", value: Timestamp.rfc3339(Date(), fractionalDigits: 3)))
+        return try await producer.send(topic: topics.deadLetter, key: message.key, value: message.value, headers: headers)
+    }
+}

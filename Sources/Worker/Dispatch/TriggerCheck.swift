@@ -1,0 +1,92 @@
+import Foundation
+import Shared
+
+/// Why a message from the trigger topic was rejected, for the dead-letter topic and the
+/// `rejected` result.
+struct TriggerRejection: Sendable, Error {
+    /// Short machine-readable cause, a metric label.
+    var code: String
+    /// What is wrong and how to fix it.
+    var reason: String
+    var triggerID: String?
+    var jobID: String?
+    var app: String?
+}
+
+/// Decoding and schema checks of messages from the trigger topic, which other teams' systems
+/// may write to.
+enum TriggerCheck {
+    static let maxIDLength = 200
+    static let maxInputsBytes = 512 * 1024
+
+    static func decode(_ message: KafkaMessage) -> Result<Trigger, TriggerRejection> {
+        guard let value = message.value, !value.isEmpty else {
+            return .failure(TriggerRejection(code: "empty", reason: "the message has no value: a trigger is a JSON object"))
+        }
+        guard value.count <= MessageCodec.maxMessageBytes else {
+            return .failure(TriggerRejection(code: "too_large", reason: "the message is \(value.count) bytes, above the limit of \(MessageCodec.maxMessageBytes) bytes"))
+        }
+        let data = Data(value)
+        do {
+            return .success(try MessageCodec.decode(Trigger.self, from: data, maxVersion: Trigger.currentVersion))
+        } catch {
+            // Name the job and trigger when the JSON gets that far, so a result can say why.
+            let object = (try? JSONValue.parse(data))?.objectValue
+            return .failure(TriggerRejection(
+                code: "invalid", reason: "invalid trigger: \(error)",
+                triggerID: object?["id"]?.stringValue, jobID: object?["job_id"]?.stringValue, app: object?["app"]?.stringValue))
+        }
+    }
+
+    /// Checks a decoded trigger against the schema and this worker's apps.
+    static func validate(_ trigger: Trigger, apps: [String: WorkerApp]) -> TriggerRejection? {
+        func rejection(_ code: String, _ reason: String) -> TriggerRejection {
+            TriggerRejection(code: code, reason: reason, triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app)
+        }
+
+        if trigger.id.isEmpty || trigger.id.count > maxIDLength {
+            return rejection("invalid", "id must be 1 to \(maxIDLength) characters")
+        }
+        if trigger.effectiveType == .cancel {
+            return trigger.targetTriggerID == nil ? rejection("invalid", "a cancel message needs target_trigger_id") : nil
+        }
+        guard let app = apps[trigger.app] else {
+            let known = apps.keys.sorted().joined(separator: ", ")
+            return rejection("unknown_app", "unknown app \"\(trigger.app)\": this worker is configured for \(known.isEmpty ? "no apps" : known); add it under apps: where workers run")
+        }
+        if trigger.jobID == nil, !app.acceptsExternal {
+            return rejection("no_job", "trigger names no job_id and app \"\(app.name)\" does not accept ad-hoc triggers: set accept_external: true for the app, or name a job")
+        }
+        if let jobID = trigger.jobID, !JobValidator.isValidID(jobID) {
+            return rejection("invalid", "job_id \"\(jobID.prefix(maxBytes: 80))\" is not a valid job id")
+        }
+        if trigger.effectiveAttempt < 1 || trigger.effectiveAttempt > 100 {
+            return rejection("invalid", "attempt \(trigger.effectiveAttempt) is out of range: use 1 to 100")
+        }
+        if let inputs = trigger.inputs, JSONValue.object(inputs).encodedSize > maxInputsBytes {
+            return rejection("too_large", "inputs are larger than \(maxInputsBytes) bytes")
+        }
+        if let mode = app.mode, !compatible(kind: trigger.effectiveKind, appMode: mode) {
+            return rejection("wrong_kind", "job kind \(trigger.effectiveKind.rawValue) does not match app \"\(app.name)\", a \(mode.rawValue) app: use kind \(mode.rawValue), which calls \(endpoint(for: mode))")
+        }
+        if trigger.effectiveKind == .chatflow, (trigger.policy?.query ?? "").isEmpty {
+            return rejection("invalid", "a chatflow trigger needs policy.query, the question sent to the app")
+        }
+        if let timeout = trigger.policy?.timeout, (try? DurationText.milliseconds(timeout)) == nil {
+            return rejection("invalid", "policy.timeout: \(DurationText.ParseError(text: timeout))")
+        }
+        return nil
+    }
+
+    private static func compatible(kind: JobKind, appMode: JobKind) -> Bool {
+        kind == appMode || kind == .difyCleanup
+    }
+
+    static func endpoint(for kind: JobKind) -> String {
+        switch kind {
+        case .workflow, .difyCleanup: "POST /workflows/run"
+        case .chatflow: "POST /chat-messages"
+        case .completion: "POST /completion-messages"
+        }
+    }
+}
