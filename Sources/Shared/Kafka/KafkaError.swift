@@ -37,6 +37,8 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         public static let queryFailed = Code("query_failed")
         /// Creating or deleting a topic failed.
         public static let adminFailed = Code("admin_failed")
+        /// An operation did not finish before its deadline.
+        public static let timedOut = Code("timed_out")
         /// An argument was outside what Kafka accepts.
         public static let invalidArgument = Code("invalid_argument")
         /// The client was closed before or while the operation ran.

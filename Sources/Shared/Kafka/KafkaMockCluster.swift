@@ -13,7 +13,10 @@ public final class KafkaMockCluster: Sendable {
     public let bootstrapServers: String
 
     /// Starts a mock cluster with `brokers` brokers on 127.0.0.1.
-    public init(brokers: Int = 1, logger: Logger = Logger(label: "kafka.mock")) throws {
+    ///
+    /// `initialRebalanceDelay` is the broker's `group.initial.rebalance.delay.ms`: how long a
+    /// new group waits for more members before the first assignment.
+    public init(brokers: Int = 1, initialRebalanceDelay: Duration = .milliseconds(100), logger: Logger = Logger(label: "kafka.mock")) throws {
         let client = try RDKafkaClient(
             kind: .producer,
             properties: [("test.mock.num.brokers", String(brokers)), ("client.id", "mock-cluster")],
@@ -22,6 +25,7 @@ public final class KafkaMockCluster: Sendable {
         guard let cluster = rd_kafka_handle_mock_cluster(client.handle) else {
             throw KafkaError(code: .clientCreationFailed, reason: "librdkafka did not start a mock cluster")
         }
+        rd_kafka_mock_group_initial_rebalance_delay_ms(cluster, initialRebalanceDelay.kafkaMilliseconds)
         self.client = client
         self.bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
     }

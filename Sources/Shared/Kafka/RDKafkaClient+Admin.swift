@@ -124,3 +124,14 @@ extension RDKafkaClient {
         return outcome
     }
 }
+
+extension KafkaError {
+    static func adminResult(_ failure: (rd_kafka_resp_err_t, String), topic: String, action: String) -> KafkaError {
+        .librdkafka(failure.0, code: .adminFailed, reason: "\(action) topic \(topic) failed: \(failure.1)")
+    }
+
+    /// The librdkafka name of the code (such as `TOPIC_ALREADY_EXISTS`), from `rd_kafka_err2name`.
+    public var librdkafkaName: String? {
+        librdkafkaCode.map { String(cString: rd_kafka_err2name(rd_kafka_resp_err_t($0))) }
+    }
+}
