@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads partitions of a topic from a start offset up to the end, without joining a consumer
 /// group, to rebuild state from compacted topics such as `scheduler.state` and `runs`.
 ///
@@ -46,6 +48,9 @@ public struct KafkaPartitionReader: Sendable {
                 "auto.offset.reset": "earliest",
             ],
             required: [
+                // librdkafka 2.8 rejects rd_kafka_assign without a group id. The reader never
+                // subscribes or commits, so the group is never joined and a fresh id is harmless.
+                "group.id": "dify-scheduler.reader.\(UUID().uuidString)",
                 "enable.auto.commit": "false",
                 "enable.auto.offset.store": "false",
                 "enable.partition.eof": "true",

@@ -65,13 +65,17 @@ func logLevel(syslogLevel: Int32) -> LogLevel {
 private let logCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
     handle, level, facility, text in
     guard let events = RDKafkaEvents.from(rd_kafka_opaque(handle)) else { return }
-    let mapped = logLevel(syslogLevel: level)
+    var mapped = logLevel(syslogLevel: level)
+    let message = text.map { String(cString: $0) } ?? ""
+    let facilityName = facility.map { String(cString: $0) } ?? ""
+
+    // One settings map serves producers and consumers alike, so a consumer property that a
+    // producer ignores (or the reverse) is expected and not worth a warning.
+    if facilityName == "CONFWARN" && message.contains("will be ignored by this") {
+        mapped = .debug
+    }
     guard events.logger.isEnabled(mapped) else { return }
-    events.logger.log(
-        mapped,
-        "librdkafka: " + (text.map { String(cString: $0) } ?? ""),
-        ["kafka.facility": facility.map { String(cString: $0) } ?? ""]
-    )
+    events.logger.log(mapped, "librdkafka: " + message, ["kafka.facility": facilityName])
 }
 
 private let errorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
