@@ -1,0 +1,75 @@
+import Foundation
+import Shared
+import Synchronization
+
+/// Reads messages from `consumer` until `count` arrived, failing after `timeout`.
+func collectMessages(
+    from consumer: KafkaConsumer,
+    count: Int,
+    timeout: Duration = .seconds(20)
+) async throws -> [KafkaMessage] {
+    try await withDeadline(timeout, what: "waiting for \(count) messages") {
+        var messages: [KafkaMessage] = []
+        guard count > 0 else { return messages }
+        for try await message in consumer.messages() {
+            messages.append(message)
+            if messages.count == count { break }
+        }
+        return messages
+    }
+}
+
+/// Runs `body`, throwing `TestTimeout` if it has not returned after `timeout`.
+func withDeadline<Result: Sendable>(
+    _ timeout: Duration,
+    what: String,
+    _ body: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let result = first else {
+            throw TestTimeout(what: what, timeout: timeout)
+        }
+        return result
+    }
+}
+
+struct TestTimeout: Error, CustomStringConvertible {
+    let what: String
+    let timeout: Duration
+    var description: String { "timed out after \(timeout) \(what)" }
+}
+
+/// Collects values reported from any thread, such as rebalance events.
+final class Recorder<Value: Sendable>: Sendable {
+    private let values = Mutex<[Value]>([])
+
+    func append(_ value: Value) {
+        values.withLock { $0.append(value) }
+    }
+
+    var all: [Value] { values.withLock { $0 } }
+}
+
+/// Waits until `condition` holds, checking every 50 ms, failing after `timeout`.
+func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: @escaping @Sendable () throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try !condition() {
+        if ContinuousClock.now >= deadline { throw TestTimeout(what: what, timeout: timeout) }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
+
+func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// Runs blocking `body` on a new thread, off Swift's cooperative pool.
+func onOwnThread<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Swift.Result { try body() }) }.start()
+    }
+}
