@@ -24,15 +24,20 @@ public struct NodeTrace: Codable, Hashable, Sendable {
     public var parentIndex: Int?
     /// Retries Dify made of this node (`node_retry` events).
     public var retries: Int?
+    /// Unix seconds, as Dify reports node times.
     public var startedAt: Int64?
     public var finishedAt: Int64?
+    /// True when the run ended before Dify reported this node's end; `status` then keeps the
+    /// last status Dify sent (`running`). Dify 1.9.2 sends no `node_finished` for the node
+    /// that was running when a run is stopped.
+    public var unfinished: Bool?
 
     public init(
         executionID: String, nodeID: String, nodeType: String, title: String, status: String,
         elapsedMilliseconds: Int64? = nil, totalTokens: Int64? = nil, totalPrice: Double? = nil,
         currency: String? = nil, error: String? = nil, inputs: JSONValue? = nil, outputs: JSONValue? = nil,
         truncated: Bool? = nil, parentNodeID: String? = nil, parentKind: String? = nil, parentIndex: Int? = nil,
-        retries: Int? = nil, startedAt: Int64? = nil, finishedAt: Int64? = nil
+        retries: Int? = nil, startedAt: Int64? = nil, finishedAt: Int64? = nil, unfinished: Bool? = nil
     ) {
         self.executionID = executionID
         self.nodeID = nodeID
@@ -53,10 +58,11 @@ public struct NodeTrace: Codable, Hashable, Sendable {
         self.retries = retries
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+        self.unfinished = unfinished
     }
 
     enum CodingKeys: String, CodingKey {
-        case title, status, error, inputs, outputs, truncated, currency, retries
+        case title, status, error, inputs, outputs, truncated, currency, retries, unfinished
         case executionID = "node_execution_id"
         case nodeID = "node_id"
         case nodeType = "node_type"
