@@ -13,6 +13,11 @@ public struct CommandArguments: Sendable {
     /// A usage error: the message names the option and what is expected.
     public struct UsageError: Error, CustomStringConvertible, Sendable {
         public let message: String
+
+        public init(message: String) {
+            self.message = message
+        }
+
         public var description: String { message }
     }
 

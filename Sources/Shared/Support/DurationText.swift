@@ -6,6 +6,10 @@ public enum DurationText {
     public struct ParseError: Error, CustomStringConvertible, Sendable {
         public let text: String
 
+        public init(text: String) {
+            self.text = text
+        }
+
         public var description: String {
             "invalid duration \"\(text)\": write a number followed by ms, s, m, h or d, for example 30s, 10m or 1h30m"
         }

@@ -210,7 +210,7 @@ actor TriggerDispatcher {
             result.error = RunError(code: "rejected", message: rejection.reason, retryable: false)
             result.finishedAt = Date()
             result.workerID = workerID
-            await executor.publishReliably("rejected result") { [publisher] in try await publisher.publish(result: result) }
+            await executor.publishReliably("rejected result") { [publisher, result] in try await publisher.publish(result: result) }
             let event = ScheduleEvent(type: .rejected, jobID: jobID, triggerID: triggerID, app: rejection.app, detail: ["reason": .string(rejection.reason)])
             try? await publisher.publish(event: event)
         }

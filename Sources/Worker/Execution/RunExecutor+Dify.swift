@@ -208,7 +208,7 @@ extension RunExecutor {
             state.startedAt = startedAt
             log.debug("run started in Dify", [LogKey.difyRunID: runID])
             Task {
-                await publishReliably("run state") { try await publisher.publish(runState: state, partition: partition) }
+                await publishReliably("run state") { [state] in try await publisher.publish(runState: state, partition: partition) }
                 await publishEvent(.runStarted, trigger: trigger, detail: ["workflow_run_id": .string(runID), "task_id": ids.taskID.map(JSONValue.string) ?? .null, "worker_id": .string(workerID)])
             }
         }

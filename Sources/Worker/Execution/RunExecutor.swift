@@ -88,7 +88,7 @@ struct RunExecutor: Sendable {
         started.user = user
         started.kind = trigger.effectiveKind
         started.startedAt = startedAt
-        await publishReliably("run state") { try await publisher.publish(runState: started, partition: queued.partition) }
+        await publishReliably("run state") { [started] in try await publisher.publish(runState: started, partition: queued.partition) }
 
         let call = await callDify(trigger: trigger, app: app, user: user, control: control, startedAt: startedAt, partition: queued.partition, log: log)
         return await conclude(call, trigger: trigger, partition: queued.partition, app: app, user: user, startedAt: startedAt, control: control, log: log)
@@ -190,10 +190,10 @@ struct RunExecutor: Sendable {
 
         // The next attempt goes back to the trigger topic, so a pending retry holds no slot and
         // survives a crash of this worker.
-        await publishReliably("retry trigger") { try await publisher.publish(trigger: next) }
+        await publishReliably("retry trigger") { [next] in try await publisher.publish(trigger: next) }
         var state = RunState(triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app, phase: .retryScheduled, attempt: next.effectiveAttempt, workerID: workerID)
         state.user = trigger.user
-        await publishReliably("run state") { try await publisher.publish(runState: state, partition: partition) }
+        await publishReliably("run state") { [state] in try await publisher.publish(runState: state, partition: partition) }
         await publishEvent(.retryScheduled, trigger: trigger, detail: [
             "attempt": .int(Int64(trigger.effectiveAttempt)), "next_attempt": .int(Int64(next.effectiveAttempt)),
             "delay_ms": .int(delay), "error": .string(error.reason), "code": .string(error.code.rawValue),
@@ -275,14 +275,14 @@ struct RunExecutor: Sendable {
             result.queueDelayMilliseconds = max(0, Int64((started.timeIntervalSince(reference) * 1000).rounded()))
         }
 
-        await publishReliably("result") { try await publisher.publish(result: result) }
+        await publishReliably("result") { [result] in try await publisher.publish(result: result) }
 
         var state = RunState(triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app, phase: .final, attempt: trigger.effectiveAttempt, workerID: workerID)
         state.workflowRunID = result.workflowRunID
         state.taskID = result.taskID
         state.status = result.status
         state.user = trigger.user
-        await publishReliably("run state") { try await publisher.publish(runState: state, partition: partition) }
+        await publishReliably("run state") { [state] in try await publisher.publish(runState: state, partition: partition) }
 
         if let alert = AlertFacts.alert(for: result, policy: trigger.policy?.alerts) {
             await publishReliably("alert") { try await publisher.publish(alert: alert) }
