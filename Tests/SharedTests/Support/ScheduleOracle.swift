@@ -18,7 +18,7 @@ enum ScheduleOracle {
         var processes: [(Process, URL, URL)] = []
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("schedule-oracle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { if ProcessInfo.processInfo.environment["SCHEDULE_ORACLE_KEEP"] == nil { try? FileManager.default.removeItem(at: directory) } }
 
         for (index, chunk) in chunks.enumerated() {
             let input = directory.appendingPathComponent("in-\(index).jsonl")

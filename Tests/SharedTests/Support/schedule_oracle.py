@@ -10,13 +10,15 @@ Reads JSON lines on stdin and writes one JSON line per case on stdout, in order.
 
 The oracle shares no code with the engine. It enumerates candidate local days, lists every
 matching local time in them, and converts each to UTC with Python's zoneinfo (PEP 495 `fold`):
-fold=0 is the first occurrence of a repeated time, and a time in a gap has no round trip. The
-first instant after a gap is found by bisecting zoneinfo's offsets between the two fold readings.
+fold=0 is the first occurrence of a repeated time, and the two fold readings of a skipped time
+disagree the other way. The first instant after a gap is found by bisecting zoneinfo's offsets
+between the two fold readings.
 
 Assumption: the spans it is asked about contain no offset change longer than 3 hours (true for
 every zone since 2012), so local times more than 3 hours before the local time of `after` are
 skipped without conversion.
 """
+import bisect
 import calendar
 import datetime as dt
 import json
@@ -148,11 +150,17 @@ class Cron:
             return dom or dow
         return dom and dow
 
-    def times(self):
-        for hour in sorted(self.hours):
-            for minute in sorted(self.minutes):
-                for second in sorted(self.seconds):
-                    yield hour, minute, second
+    @property
+    def hours_sorted(self):
+        return sorted(self.hours)
+
+    @property
+    def minutes_sorted(self):
+        return sorted(self.minutes)
+
+    @property
+    def seconds_sorted(self):
+        return sorted(self.seconds)
 
 
 def nearest_weekday(year, month, day):
@@ -169,32 +177,27 @@ def offset_at(zone, instant):
     return int(dt.datetime.fromtimestamp(instant, zone).utcoffset().total_seconds())
 
 
-def instants_of(local, zone, gap, overlap):
-    """Returns the instants at which the local wall-clock time `local` fires."""
-    readings = []
-    for fold in (0, 1):
-        aware = local.replace(tzinfo=zone, fold=fold)
-        instant = int(aware.timestamp())
-        round_trip = dt.datetime.fromtimestamp(instant, zone).replace(tzinfo=None)
-        readings.append((instant, round_trip == local))
-    (first, first_ok), (second, second_ok) = readings
-    if first_ok and second_ok:
-        if first == second:
-            return [first]
-        return [min(first, second), max(first, second)] if overlap == "twice" else [min(first, second)]
-    if first_ok or second_ok:
-        return [first if first_ok else second]
+def instants_of(local, wall_seconds, zone, gap, overlap):
+    """Returns the instants at which the local wall-clock time `local` fires.
+
+    `wall_seconds` is `local` read as if it were UTC. PEP 495: for a repeated time fold=0 gives
+    the offset before the switch (the larger one), for a skipped time fold=0 gives the offset
+    before the gap (the smaller one); fold=1 gives the offset after the switch.
+    """
+    before = int(local.replace(tzinfo=zone, fold=0).utcoffset().total_seconds())
+    after = int(local.replace(tzinfo=zone, fold=1).utcoffset().total_seconds())
+    if before == after:
+        return [wall_seconds - before]
+    if before > after:
+        first, second = wall_seconds - before, wall_seconds - after
+        return [first, second] if overlap == "twice" else [first]
     if gap == "skip":
         return []
-    # In a gap: zoneinfo reads fold=0 with the offset before the gap (a later instant) and fold=1
-    # with the offset after it. The gap ends at the first instant with the later offset.
-    low, high = min(first, second), max(first, second)
-    target = offset_at(zone, high)
-    while offset_at(zone, low) == target:
-        low -= 3600
+    # The gap ends at the first instant with the later offset, between the two readings.
+    low, high = wall_seconds - after, wall_seconds - before
     while high - low > 1:
         middle = (low + high) // 2
-        if offset_at(zone, middle) == target:
+        if offset_at(zone, middle) == after:
             high = middle
         else:
             low = middle
@@ -209,31 +212,47 @@ def cron_fires(case):
     horizon = after + case.get("horizon_days", 3660) * 86400
     local_after = dt.datetime.fromtimestamp(after, zone).replace(tzinfo=None)
     skip_before = local_after - dt.timedelta(hours=3)
-    times = list(cron.times())
 
-    fires = set()
+    fires = []  # The `count` earliest fires found so far, ascending.
     day = skip_before.date()
     while True:
         day_start = dt.datetime(day.year, day.month, day.day)
         if day_start.replace(tzinfo=UTC).timestamp() - 14 * 3600 > horizon:
             break
         if len(fires) >= count:
-            kth = sorted(fires)[count - 1]
+            kth = fires[count - 1]
             if day_start.replace(tzinfo=UTC).timestamp() - 14 * 3600 > kth + 3 * 3600:
                 break
         if cron.day_matches(day):
-            for hour, minute, second in times:
-                local = dt.datetime(day.year, day.month, day.day, hour, minute, second)
-                if local < skip_before:
+            day_seconds = (day - dt.date(1970, 1, 1)).days * 86400
+            done = False
+            for hour in cron.hours_sorted:
+                if dt.datetime(day.year, day.month, day.day, hour, 59, 59) < skip_before:
                     continue
-                instants = instants_of(local, zone, gap, overlap)
-                fires.update(instant for instant in instants if after < instant <= horizon)
-                if len(fires) >= count and instants:
-                    kth = sorted(fires)[count - 1]
-                    if min(instants) > kth + 3 * 3600:
+                for minute in cron.minutes_sorted:
+                    if dt.datetime(day.year, day.month, day.day, hour, minute, 59) < skip_before:
+                        continue
+                    for second in cron.seconds_sorted:
+                        local = dt.datetime(day.year, day.month, day.day, hour, minute, second)
+                        if local < skip_before:
+                            continue
+                        wall = day_seconds + hour * 3600 + minute * 60 + second
+                        instants = instants_of(local, wall, zone, gap, overlap)
+                        for instant in instants:
+                            if after < instant <= horizon and instant not in fires:
+                                bisect.insort(fires, instant)
+                                del fires[count:]
+                        if len(fires) >= count and instants:
+                            kth = fires[count - 1]
+                            if min(instants) > kth + 3 * 3600:
+                                done = True
+                                break
+                    if done:
                         break
+                if done:
+                    break
         day += dt.timedelta(days=1)
-    return sorted(fires)[:count]
+    return fires
 
 
 def main():
