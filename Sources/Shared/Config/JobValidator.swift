@@ -52,9 +52,6 @@ public struct JobValidator: Sendable {
             let known = knownApps.sorted().joined(separator: ", ")
             problems.append(JobProblem(field: "app", message: "unknown app \"\(job.app)\": configured apps are \(known.isEmpty ? "none" : known)"))
         }
-        if let calendar = job.schedule.calendar, !knownCalendars.contains(calendar) {
-            problems.append(JobProblem(field: "schedule.calendar", message: "unknown calendar \"\(calendar)\": define it under calendars:"))
-        }
 
         checkDuration(job.timeout, field: "timeout", minimum: 1000, into: &problems)
         checkDuration(job.misfireThreshold, field: "misfire_threshold", minimum: 0, into: &problems)
@@ -212,12 +209,5 @@ enum AppValidator {
             }
         }
         return problems
-    }
-}
-
-extension JobValidator {
-    /// The schedule check used for configuration files.
-    public static func defaultScheduleCheck(calendars: [String: CalendarSettings]) -> @Sendable (Job) -> [JobProblem] {
-        basicScheduleCheck
     }
 }
