@@ -184,6 +184,27 @@ struct KafkaTansuTests {
         }
     }
 
+    /// Tansu answers ListOffsets with one past the last batch's base offset, so a final batch
+    /// of many records must still be read whole.
+    @Test func partitionReaderReadsWholeLastBatch() async throws {
+        try await TansuBroker.run { broker in
+            let configuration = Self.configuration(broker)
+            try await KafkaAdmin(configuration: configuration).createTopics([.init(name: "one-batch", partitions: 1)])
+            let producer = try KafkaProducer(configuration: configuration)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<50 {
+                    group.addTask { _ = try await producer.send(topic: "one-batch", key: "k\(index)", value: [1]) }
+                }
+                try await group.waitForAll()
+            }
+            try await producer.close()
+
+            let reader = KafkaPartitionReader(configuration: configuration)
+            let messages = try await reader.readAll(topic: "one-batch", timeout: .seconds(10))
+            #expect(messages.map(\.offset) == Array(0..<50))
+        }
+    }
+
     @Test func partitionReaderOfEmptyTopicReturnsAtOnce() async throws {
         try await TansuBroker.run { broker in
             let configuration = Self.configuration(broker)

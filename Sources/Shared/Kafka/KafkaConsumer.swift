@@ -56,6 +56,10 @@ public final class KafkaConsumer: Sendable {
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "range,roundrobin",
                 "enable.partition.eof": "false",
+                // Tansu 0.6 does not answer a waiting fetch when records arrive, as Apache Kafka
+                // does, so delivery latency grows with this wait. Measured against Tansu on a
+                // 2-core VM: median 115 ms with librdkafka's 500 ms default, 16 ms with 50 ms.
+                "fetch.wait.max.ms": "50",
             ],
             required: [
                 "group.id": groupID,

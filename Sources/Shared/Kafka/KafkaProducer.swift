@@ -34,7 +34,13 @@ public final class KafkaProducer: Sendable {
         let events = RDKafkaEvents(logger: logger, onDelivery: { messageOpaque, result in
             guard let messageOpaque else { return }
             let pending = Unmanaged<PendingDelivery>.fromOpaque(messageOpaque).takeRetainedValue()
-            pending.continuation.resume(with: result.map { .delivered($0) }.mapError { $0 as any Error })
+            switch result {
+            case .success(let placement):
+                let report = KafkaDeliveryReport(topic: pending.topic, partition: placement.partition, offset: placement.offset)
+                pending.continuation.resume(returning: .delivered(report))
+            case .failure(let error):
+                pending.continuation.resume(throwing: error)
+            }
         })
         let properties = try configuration.properties(
             defaults: [
@@ -91,7 +97,7 @@ public final class KafkaProducer: Sendable {
             if let fatal = client.fatalError { throw fatal }
 
             let outcome = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SendOutcome, any Error>) in
-                let pending = Unmanaged.passRetained(PendingDelivery(continuation))
+                let pending = Unmanaged.passRetained(PendingDelivery(topic: topic, continuation: continuation))
                 let result = withOptionalBytes(key) { keyBytes in
                     withOptionalBytes(value) { valueBytes in
                         client.produce(
@@ -239,9 +245,12 @@ enum SendOutcome: Sendable {
 /// Retained when the message is enqueued and released by the delivery callback, which runs
 /// exactly once per enqueued message.
 final class PendingDelivery: Sendable {
+    /// The topic the caller gave, reused for the report instead of copying librdkafka's name.
+    let topic: String
     let continuation: CheckedContinuation<SendOutcome, any Error>
 
-    init(_ continuation: CheckedContinuation<SendOutcome, any Error>) {
+    init(topic: String, continuation: CheckedContinuation<SendOutcome, any Error>) {
+        self.topic = topic
         self.continuation = continuation
     }
 }

@@ -166,6 +166,16 @@ extension RDKafkaClient {
         return KafkaWatermarks(low: low, high: high)
     }
 
+    /// The watermarks librdkafka last saw in a fetch response for the partition, without asking
+    /// the broker; nil before the first fetch.
+    func cachedWatermarks(topic: String, partition: Int) -> KafkaWatermarks? {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let result = rd_kafka_get_watermark_offsets(handle, topic, Int32(partition), &low, &high)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return KafkaWatermarks(low: max(low, 0), high: high)
+    }
+
     /// Leaves the group: revokes the assignment (serving the rebalance callback on this thread)
     /// and commits nothing by itself.
     func consumerClose() throws {
