@@ -100,9 +100,13 @@ public final class KafkaConsumer: Sendable {
     /// Errors librdkafka recovers from (a broker restart, a topic not created yet) are logged,
     /// not thrown.
     /// - Important: blocks; call it from a thread of your own, never from Swift's cooperative pool.
-    /// - Throws: ``KafkaError`` when librdkafka raised a fatal error, or `closed`.
+    /// - Throws: ``KafkaError`` when librdkafka raised a fatal error, `invalidArgument` after
+    ///   ``messages(bufferCapacity:)`` started its polling thread, or `closed`.
     public func poll(timeout: Duration) throws -> KafkaMessage? {
         try checkOpen("poll")
+        if shared.mutex.withLock({ $0.loopStarted }) {
+            throw KafkaError(code: .invalidArgument, reason: "poll(timeout:) was called on a consumer read through messages(); use one of the two")
+        }
         var topicNames = TopicNameCache()
         switch client.consumerPoll(timeoutMilliseconds: timeout.kafkaMilliseconds, topicNames: &topicNames) {
         case .message(let message):
