@@ -250,7 +250,7 @@ struct KafkaConsumerMessagesTests {
         let consumer = try KafkaConsumer(configuration: configuration, groupID: "backpressure-group")
         try consumer.subscribe(topics: ["backpressure"])
         let sequence = consumer.messages(bufferCapacity: 4)
-        let offsets = try await withDeadline(.seconds(30), what: "reading 500 messages") {
+        let offsets = try await withDeadline(.seconds(30), activity: "reading 500 messages") {
             var offsets: [Int64] = []
             for try await message in sequence {
                 offsets.append(message.offset)

@@ -15,7 +15,7 @@ public struct KafkaPartitionReader: Sendable {
         self.logger = logger
     }
 
-    /// How one read ended.
+    /// The outcome of one read.
     public struct Summary: Sendable, Hashable {
         /// Messages passed to the handler.
         public var messageCount: Int
@@ -71,7 +71,7 @@ public struct KafkaPartitionReader: Sendable {
         }
 
         // The end of each partition is fixed near the start; later writes are not part of
-        // this read. ListOffsets gives a first estimate, but Tansu 0.6 answers it with one past
+        // this read. ListOffsets gives a first estimate, but Tansu 0.6 returns one past
         // the base offset of the last record batch, short of the real end, so the high
         // watermark of the first fetch response raises it, and reaching the end of a partition
         // (librdkafka's partition EOF) ends its read in any case.

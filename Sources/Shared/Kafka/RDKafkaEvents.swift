@@ -32,7 +32,7 @@ final class RDKafkaEvents: Sendable {
     /// Installs the callbacks on `conf` and points its opaque at `self`.
     ///
     /// - Important: the client that uses `conf` must keep `self` alive until `rd_kafka_destroy`
-    ///   has returned, because librdkafka holds an unretained pointer to it.
+    ///   has returned, because librdkafka keeps an unretained pointer to it.
     func install(on conf: OpaquePointer?) {
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(self).toOpaque())
         rd_kafka_conf_set_log_cb(conf, logCallback)
