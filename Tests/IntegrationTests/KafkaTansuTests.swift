@@ -77,7 +77,8 @@ struct KafkaTansuTests {
             let first = try #require(messages.first { $0.header("index")?.stringValue == "7" })
             #expect(first.value == Array("value-7".utf8))
             #expect(first.keyString == "job-2")
-            #expect(messages.contains { $0.isTombstone && $0.keyString == "job-0" })
+            let tombstoneMessage = try #require(messages.first { $0.isTombstone })
+            #expect(tombstoneMessage.keyString == "job-0")
             try await consumer.close()
         }
     }
@@ -181,6 +182,27 @@ struct KafkaTansuTests {
             let fromOffset = try await reader.readAll(topic: "state", partitions: [0], startOffsets: [0: 5])
             #expect(fromOffset.count == partitionZero.count - 5)
             #expect(fromOffset.first?.offset == 5)
+        }
+    }
+
+    /// Tansu returns, for ListOffsets, one past the last batch's base offset, so a final batch
+    /// of many records must still be read whole.
+    @Test func partitionReaderReadsWholeLastBatch() async throws {
+        try await TansuBroker.run { broker in
+            let configuration = Self.configuration(broker)
+            try await KafkaAdmin(configuration: configuration).createTopics([.init(name: "one-batch", partitions: 1)])
+            let producer = try KafkaProducer(configuration: configuration)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<50 {
+                    group.addTask { _ = try await producer.send(topic: "one-batch", key: "k\(index)", value: [1]) }
+                }
+                try await group.waitForAll()
+            }
+            try await producer.close()
+
+            let reader = KafkaPartitionReader(configuration: configuration)
+            let messages = try await reader.readAll(topic: "one-batch", timeout: .seconds(10))
+            #expect(messages.map(\.offset) == Array(0..<50))
         }
     }
 

@@ -225,3 +225,74 @@ struct KafkaConsumerTests {
         #expect(error?.reason.contains("enable.auto.commit") == true)
     }
 }
+
+@Suite("KafkaConsumer message sequence")
+struct KafkaConsumerMessagesTests {
+    let cluster: KafkaMockCluster
+    let configuration: KafkaConfiguration
+
+    init() throws {
+        cluster = try KafkaMockCluster()
+        configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "messages-tests")
+    }
+
+    @Test func smallBufferDeliversEveryMessageInOrder() async throws {
+        try cluster.createTopic("backpressure", partitions: 1)
+        let producer = try KafkaProducer(configuration: configuration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<500 {
+                group.addTask { _ = try await producer.send(topic: "backpressure", key: "k\(index)", value: [1]) }
+            }
+            try await group.waitForAll()
+        }
+        try await producer.close()
+
+        let consumer = try KafkaConsumer(configuration: configuration, groupID: "backpressure-group")
+        try consumer.subscribe(topics: ["backpressure"])
+        let sequence = consumer.messages(bufferCapacity: 4)
+        let offsets = try await withDeadline(.seconds(30), activity: "reading 500 messages") {
+            var offsets: [Int64] = []
+            for try await message in sequence {
+                offsets.append(message.offset)
+                if offsets.count == 500 { break }
+            }
+            return offsets
+        }
+        #expect(offsets == Array(0..<500))
+        try await consumer.close()
+    }
+
+    @Test func cancellingWaitingIteratorThrows() async throws {
+        try cluster.createTopic("idle", partitions: 1)
+        let consumer = try KafkaConsumer(configuration: configuration, groupID: "idle-group")
+        try consumer.subscribe(topics: ["idle"])
+        let sequence = consumer.messages()
+
+        let waiting = Task {
+            var iterator = sequence.makeAsyncIterator()
+            return try await iterator.next()
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        waiting.cancel()
+
+        await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+        try await consumer.close()
+    }
+
+    @Test func closeEndsTheSequence() async throws {
+        try cluster.createTopic("ending", partitions: 1)
+        let consumer = try KafkaConsumer(configuration: configuration, groupID: "ending-group")
+        try consumer.subscribe(topics: ["ending"])
+        let sequence = consumer.messages()
+
+        let waiting = Task {
+            var iterator = sequence.makeAsyncIterator()
+            return try await iterator.next()
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        try await consumer.close()
+
+        let next = try await waiting.value
+        #expect(next == nil)
+    }
+}

@@ -48,6 +48,20 @@ struct KafkaProducerTests {
         try await producer.close()
     }
 
+    /// Expected partitions come from the Java client's `Utils.murmur2` (ported to Python):
+    /// `(murmur2(key) & 0x7fffffff) % 12`.
+    @Test func keysHashLikeJavaClient() async throws {
+        try cluster.createTopic("java-hash", partitions: 12)
+        let producer = try KafkaProducer(configuration: configuration)
+        let expected = ["report-bot": 8, "daily-report": 4, "job-1": 8, "a": 4, "trigger-0001": 4]
+
+        for (key, partition) in expected {
+            let report = try await producer.send(topic: "java-hash", key: key, value: [1])
+            #expect(report.partition == partition, "key \(key)")
+        }
+        try await producer.close()
+    }
+
     @Test func concurrentSendsAllComplete() async throws {
         try cluster.createTopic("concurrent", partitions: 3)
         let producer = try KafkaProducer(configuration: configuration)
@@ -77,6 +91,28 @@ struct KafkaProducerTests {
             return try await group.reduce(0, +)
         }
         #expect(count == 500)
+        try await producer.close()
+    }
+
+    @Test func missingPartitionFailsDelivery() async throws {
+        try cluster.createTopic("two-partitions", partitions: 2)
+        let producer = try KafkaProducer(configuration: configuration)
+
+        let error = await #expect(throws: KafkaError.self) {
+            _ = try await producer.send(topic: "two-partitions", value: [1], partition: 7)
+        }
+        #expect(error?.code == .deliveryFailed)
+        #expect(error?.librdkafkaText != nil)
+        try await producer.close()
+    }
+
+    @Test func negativePartitionIsRejected() async throws {
+        let producer = try KafkaProducer(configuration: configuration)
+
+        let error = await #expect(throws: KafkaError.self) {
+            _ = try await producer.send(topic: "any", value: [1], partition: -1)
+        }
+        #expect(error?.code == .invalidArgument)
         try await producer.close()
     }
 

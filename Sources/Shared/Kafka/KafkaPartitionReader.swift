@@ -15,7 +15,7 @@ public struct KafkaPartitionReader: Sendable {
         self.logger = logger
     }
 
-    /// How one read ended.
+    /// The outcome of one read.
     public struct Summary: Sendable, Hashable {
         /// Messages passed to the handler.
         public var messageCount: Int
@@ -70,19 +70,24 @@ public struct KafkaPartitionReader: Sendable {
             partitionList = Array(0..<count)
         }
 
-        // The end of each partition is fixed now; later writes are not part of this read.
+        // The end of each partition is fixed near the start; later writes are not part of
+        // this read. ListOffsets gives a first estimate, but Tansu 0.6 returns one past
+        // the base offset of the last record batch, short of the real end, so the high
+        // watermark of the first fetch response raises it, and reaching the end of a partition
+        // (librdkafka's partition EOF) ends its read in any case.
         var endOffsets: [Int: Int64] = [:]
         var assignments: [KafkaTopicPartitionOffset] = []
         for partition in partitionList {
             let watermarks = try client.queryWatermarks(topic: topic, partition: partition, timeoutMilliseconds: timeoutMilliseconds)
             endOffsets[partition] = watermarks.high
-            let start = max(startOffsets[partition] ?? watermarks.low, watermarks.low)
-            if start < watermarks.high {
+            if watermarks.high > watermarks.low {
+                let start = max(startOffsets[partition] ?? watermarks.low, watermarks.low)
                 assignments.append(KafkaTopicPartitionOffset(topic: topic, partition: partition, offset: start))
             }
         }
 
         var remaining = Set(assignments.map(\.partition))
+        var endConfirmed: Set<Int> = []
         var messageCount = 0
         guard !remaining.isEmpty else {
             return Summary(messageCount: 0, endOffsets: endOffsets)
@@ -100,18 +105,24 @@ public struct KafkaPartitionReader: Sendable {
             }
             switch client.consumerPoll(timeoutMilliseconds: 100, topicNames: &topicNames) {
             case .message(let message):
-                guard let end = endOffsets[message.partition], message.offset < end else {
-                    remaining.remove(message.partition)
+                let partition = message.partition
+                guard remaining.contains(partition) else { continue }
+                if endConfirmed.insert(partition).inserted, let fetched = client.cachedWatermarks(topic: topic, partition: partition) {
+                    endOffsets[partition] = max(endOffsets[partition] ?? 0, fetched.high)
+                }
+                let end = endOffsets[partition] ?? 0
+                guard message.offset < end else {
+                    remaining.remove(partition)
                     continue
                 }
                 try handler(message)
                 messageCount += 1
                 if message.offset >= end - 1 {
-                    remaining.remove(message.partition)
+                    remaining.remove(partition)
                 }
             case .partitionEnd(let partition, let offset):
-                if let end = endOffsets[partition.partition], offset >= end {
-                    remaining.remove(partition.partition)
+                if remaining.remove(partition.partition) != nil {
+                    endOffsets[partition.partition] = offset
                 }
             case .error(let error):
                 if let fatal = client.fatalError { throw fatal }

@@ -3,8 +3,8 @@ import Synchronization
 /// An idempotent Kafka producer whose sends return when the broker has acknowledged the message.
 ///
 /// librdkafka is configured with `enable.idempotence=true`, `acks=all` and
-/// `partitioner=murmur2_random` (the Java client's key hashing, so every writer puts a key on
-/// the same partition); these cannot be overridden. Any number of ``send(topic:key:value:headers:partition:)``
+/// `partitioner=murmur2_random`, and these cannot be overridden. murmur2 is the Java client's
+/// key hashing, so every writer puts a key on the same partition. Any number of ``send(topic:key:value:headers:partition:)``
 /// calls may be in flight at once: librdkafka batches them and keeps their order per partition.
 ///
 /// - Important: a dedicated thread calls `rd_kafka_poll`, which runs the delivery callbacks that
@@ -13,7 +13,7 @@ import Synchronization
 public final class KafkaProducer: Sendable {
     fileprivate struct State {
         var closed = false
-        /// Bumped after every poll, so a sender that saw a full queue knows whether space may
+        /// Bumped after every poll, so a sender that saw a full queue can tell whether space may
         /// have been freed since.
         var pollGeneration: UInt64 = 0
         var queueSpaceWaiters: [CheckedContinuation<Void, Never>] = []
@@ -34,7 +34,13 @@ public final class KafkaProducer: Sendable {
         let events = RDKafkaEvents(logger: logger, onDelivery: { messageOpaque, result in
             guard let messageOpaque else { return }
             let pending = Unmanaged<PendingDelivery>.fromOpaque(messageOpaque).takeRetainedValue()
-            pending.continuation.resume(with: result.map { .delivered($0) }.mapError { $0 as any Error })
+            switch result {
+            case .success(let placement):
+                let report = KafkaDeliveryReport(topic: pending.topic, partition: placement.partition, offset: placement.offset)
+                pending.continuation.resume(returning: .delivered(report))
+            case .failure(let error):
+                pending.continuation.resume(throwing: error)
+            }
         })
         let properties = try configuration.properties(
             defaults: [
@@ -91,7 +97,7 @@ public final class KafkaProducer: Sendable {
             if let fatal = client.fatalError { throw fatal }
 
             let outcome = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SendOutcome, any Error>) in
-                let pending = Unmanaged.passRetained(PendingDelivery(continuation))
+                let pending = Unmanaged.passRetained(PendingDelivery(topic: topic, continuation: continuation))
                 let result = withOptionalBytes(key) { keyBytes in
                     withOptionalBytes(value) { valueBytes in
                         client.produce(
@@ -198,8 +204,8 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Waits until the polling thread has served delivery reports since `generation`, which
-    /// frees queue space; returns at once when that already happened or the producer closed.
+    /// Waits until the polling thread has served delivery reports since `generation`, because
+    /// that frees queue space. Returns at once when that already happened or the producer closed.
     private func waitForQueueSpace(after generation: UInt64) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = state.mutex.withLock { state in
@@ -236,12 +242,16 @@ enum SendOutcome: Sendable {
 
 /// The continuation of one in-flight send, passed through librdkafka as the message opaque.
 ///
-/// Retained when the message is enqueued and released by the delivery callback, which runs
-/// exactly once per enqueued message.
+/// Retained when the message is enqueued and released by the delivery callback. librdkafka
+/// documents one delivery report per enqueued message, purged ones included, and ``KafkaProducer/close(timeout:)``
+/// purges and polls once more so that no report is left unserved.
 final class PendingDelivery: Sendable {
+    /// The topic the caller gave, reused for the report instead of copying librdkafka's name.
+    let topic: String
     let continuation: CheckedContinuation<SendOutcome, any Error>
 
-    init(_ continuation: CheckedContinuation<SendOutcome, any Error>) {
+    init(topic: String, continuation: CheckedContinuation<SendOutcome, any Error>) {
+        self.topic = topic
         self.continuation = continuation
     }
 }

@@ -4,7 +4,7 @@ extension RDKafkaClient {
     /// The per-topic outcome of an admin request: nil on success, else the error code and text.
     typealias TopicResults = [String: (rd_kafka_resp_err_t, String)?]
 
-    /// Creates topics and waits for the broker's answer.
+    /// Creates topics and waits for the broker's response.
     func createTopics(_ topics: [KafkaTopicSpecification], timeoutMilliseconds: Int32) throws -> TopicResults {
         var newTopics: [OpaquePointer?] = []
         defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
@@ -37,7 +37,7 @@ extension RDKafkaClient {
         }
     }
 
-    /// Deletes topics and waits for the broker's answer.
+    /// Deletes topics and waits for the broker's response.
     func deleteTopics(_ names: [String], timeoutMilliseconds: Int32) throws -> TopicResults {
         var deletions: [OpaquePointer?] = names.map { rd_kafka_DeleteTopic_new($0) }
         defer { deletions.forEach { rd_kafka_DeleteTopic_destroy($0) } }

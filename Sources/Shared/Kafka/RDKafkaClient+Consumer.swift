@@ -127,7 +127,7 @@ extension RDKafkaClient {
         }
     }
 
-    /// Commits `offsets`, or every stored offset when nil; blocks until the broker answers.
+    /// Commits `offsets`, or every stored offset when nil; blocks until the broker responds.
     ///
     /// Having nothing to commit is success.
     func commitSync(_ offsets: [KafkaTopicPartitionOffset]?) throws {
@@ -142,7 +142,7 @@ extension RDKafkaClient {
         }
     }
 
-    /// The group's committed offsets; blocks until the broker answers or the timeout passes.
+    /// The group's committed offsets; blocks until the broker responds or the timeout passes.
     func committed(_ partitions: [KafkaTopicPartition], timeoutMilliseconds: Int32) throws -> [KafkaTopicPartitionOffset] {
         let list = RDKafkaTopicPartitionList(partitions)
         let result = rd_kafka_committed(handle, list.pointer, timeoutMilliseconds)
@@ -164,6 +164,16 @@ extension RDKafkaClient {
             throw KafkaError.librdkafka(result, code: .queryFailed, reason: "reading the watermarks of \(topic)[\(partition)] failed")
         }
         return KafkaWatermarks(low: low, high: high)
+    }
+
+    /// Returns the watermarks librdkafka last saw in a fetch response for the partition, without asking
+    /// the broker; nil before the first fetch.
+    func cachedWatermarks(topic: String, partition: Int) -> KafkaWatermarks? {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let result = rd_kafka_get_watermark_offsets(handle, topic, Int32(partition), &low, &high)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return KafkaWatermarks(low: max(low, 0), high: high)
     }
 
     /// Leaves the group: revokes the assignment (serving the rebalance callback on this thread)

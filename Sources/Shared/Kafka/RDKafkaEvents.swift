@@ -7,7 +7,8 @@ import Synchronization
 /// librdkafka's internal threads; delivery and rebalance callbacks run on the thread that calls
 /// `rd_kafka_poll`, `rd_kafka_consumer_poll` or `rd_kafka_consumer_close`.
 final class RDKafkaEvents: Sendable {
-    typealias DeliveryHandler = @Sendable (_ messageOpaque: UnsafeMutableRawPointer?, _ result: Result<KafkaDeliveryReport, KafkaError>) -> Void
+    /// Receives the partition and offset of a delivered message, or why it failed.
+    typealias DeliveryHandler = @Sendable (_ messageOpaque: UnsafeMutableRawPointer?, _ result: Result<(partition: Int, offset: Int64), KafkaError>) -> Void
     typealias RebalanceHandler = @Sendable (KafkaRebalanceEvent) -> Void
 
     let logger: Logger
@@ -31,7 +32,7 @@ final class RDKafkaEvents: Sendable {
     /// Installs the callbacks on `conf` and points its opaque at `self`.
     ///
     /// - Important: the client that uses `conf` must keep `self` alive until `rd_kafka_destroy`
-    ///   has returned, because librdkafka holds an unretained pointer to it.
+    ///   has returned, because librdkafka keeps an unretained pointer to it.
     func install(on conf: OpaquePointer?) {
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(self).toOpaque())
         rd_kafka_conf_set_log_cb(conf, logCallback)
@@ -113,11 +114,11 @@ private let deliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_k
     _, message, opaque in
     guard let events = RDKafkaEvents.from(opaque), let onDelivery = events.onDelivery, let message else { return }
     let record = message.pointee
-    let topic = record.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
 
     if record.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-        onDelivery(record._private, .success(KafkaDeliveryReport(topic: topic, partition: Int(record.partition), offset: record.offset)))
+        onDelivery(record._private, .success((Int(record.partition), record.offset)))
     } else {
+        let topic = record.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
         let error = KafkaError.librdkafka(
             record.err,
             code: .deliveryFailed,

@@ -4,7 +4,7 @@ import Synchronization
 
 /// Reads `count` messages from `consumer`, failing after `timeout`.
 func collect(from consumer: KafkaConsumer, count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaMessage] {
-    try await withDeadline(timeout, what: "waiting for \(count) messages") {
+    try await withDeadline(timeout, activity: "waiting for \(count) messages") {
         var messages: [KafkaMessage] = []
         for try await message in consumer.messages() {
             messages.append(message)
@@ -17,7 +17,7 @@ func collect(from consumer: KafkaConsumer, count: Int, timeout: Duration = .seco
 /// Runs `body`, throwing `TestTimeout` if it has not returned after `timeout`.
 func withDeadline<Result: Sendable>(
     _ timeout: Duration,
-    what: String,
+    activity: String,
     _ body: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
     try await withThrowingTaskGroup(of: Result?.self) { group in
@@ -28,16 +28,16 @@ func withDeadline<Result: Sendable>(
         }
         defer { group.cancelAll() }
         guard let first = try await group.next(), let result = first else {
-            throw TestTimeout(what: what, timeout: timeout)
+            throw TestTimeout(activity: activity, timeout: timeout)
         }
         return result
     }
 }
 
 struct TestTimeout: Error, CustomStringConvertible {
-    let what: String
+    let activity: String
     let timeout: Duration
-    var description: String { "timed out after \(timeout) \(what)" }
+    var description: String { "timed out after \(timeout) \(activity)" }
 }
 
 /// Collects values reported from any thread, such as rebalance events.
@@ -52,19 +52,19 @@ final class Recorder<Value: Sendable>: Sendable {
 }
 
 /// Waits until `condition` holds, checking every 50 ms, failing after `timeout`.
-func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: @escaping @Sendable () throws -> Bool) async throws {
+func waitUntil(_ activity: String, timeout: Duration = .seconds(20), _ condition: @escaping @Sendable () throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while try !condition() {
-        if ContinuousClock.now >= deadline { throw TestTimeout(what: what, timeout: timeout) }
+        if ContinuousClock.now >= deadline { throw TestTimeout(activity: activity, timeout: timeout) }
         try await Task.sleep(for: .milliseconds(50))
     }
 }
 
 /// Waits until the async `condition` holds, checking every 100 ms, failing after `timeout`.
-func waitUntilAsync(_ what: String, timeout: Duration = .seconds(20), _ condition: @escaping @Sendable () async throws -> Bool) async throws {
+func waitUntilAsync(_ activity: String, timeout: Duration = .seconds(20), _ condition: @escaping @Sendable () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while try await !condition() {
-        if ContinuousClock.now >= deadline { throw TestTimeout(what: what, timeout: timeout) }
+        if ContinuousClock.now >= deadline { throw TestTimeout(activity: activity, timeout: timeout) }
         try await Task.sleep(for: .milliseconds(100))
     }
 }

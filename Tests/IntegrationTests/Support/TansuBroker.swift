@@ -12,9 +12,9 @@ import Glibc
 /// root, where `scripts/setup.sh` installs it. The broker's output goes to `tansu-PORT.log` in
 /// `$DIFY_SCHEDULER_TEST_OUTPUT` (or the temporary directory).
 ///
-/// What Tansu 0.6 does differently from Apache Kafka, which tests must allow for: a group join
-/// waits for half of `session.timeout.ms`, so tests set it low (6000); it accepts transactions
-/// but does not hide aborted records; it never compacts topics.
+/// Tansu 0.6 differs from Apache Kafka in ways tests must allow for. A group join waits for
+/// half of `session.timeout.ms`, so tests set it low (6000). It accepts transactions but does
+/// not hide aborted records, and it never compacts topics.
 ///
 /// Use ``run(_:)``, which stops the broker when the body returns or throws.
 final class TansuBroker: Sendable {
@@ -112,7 +112,7 @@ final class TansuBroker: Sendable {
         return binary
     }
 
-    /// The package root, three levels above this file (Tests/IntegrationTests/Support).
+    /// Returns the package root, three levels above this file (Tests/IntegrationTests/Support).
     private static func packageRoot() -> URL {
         URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent()
