@@ -52,25 +52,48 @@ public struct SSEParser: Sendable {
     ///   `maxFrameBytes`; the parser should then be discarded.
     public mutating func feed(_ bytes: some Sequence<UInt8>) throws(DifyError) -> [SSEEvent] {
         var events: [SSEEvent] = []
-        for byte in bytes {
-            if lastLineEndedWithCR {
-                lastLineEndedWithCR = false
-                if byte == UInt8(ascii: "\n") { continue }
+        var failure: DifyError?
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            do throws(DifyError) { try feed(buffer: buffer, into: &events) } catch { failure = error }
+        }
+        if handled == nil {
+            [UInt8](bytes).withUnsafeBufferPointer { buffer in
+                do throws(DifyError) { try feed(buffer: buffer, into: &events) } catch { failure = error }
             }
-            switch byte {
-            case UInt8(ascii: "\n"):
-                if let event = processLine() { events.append(event) }
-            case UInt8(ascii: "\r"):
-                lastLineEndedWithCR = true
-                if let event = processLine() { events.append(event) }
-            default:
-                line.append(byte)
+        }
+        if let failure { throw failure }
+        return events
+    }
+
+    private mutating func feed(buffer: UnsafeBufferPointer<UInt8>, into events: inout [SSEEvent]) throws(DifyError) {
+        var index = 0
+        if lastLineEndedWithCR, index < buffer.count {
+            lastLineEndedWithCR = false
+            if buffer[index] == UInt8(ascii: "\n") { index += 1 }
+        }
+        while index < buffer.count {
+            // Copy the run of bytes up to the next line ending in one step.
+            var end = index
+            while end < buffer.count, buffer[end] != UInt8(ascii: "\n"), buffer[end] != UInt8(ascii: "\r") { end += 1 }
+            if end > index {
+                line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<end]))
                 if line.count + dataBytes > maxFrameBytes {
                     throw DifyError.frameTooLarge(limit: maxFrameBytes)
                 }
             }
+            guard end < buffer.count else { break }
+
+            let isCR = buffer[end] == UInt8(ascii: "\r")
+            if let event = processLine() { events.append(event) }
+            index = end + 1
+            if isCR {
+                if index < buffer.count {
+                    if buffer[index] == UInt8(ascii: "\n") { index += 1 }
+                } else {
+                    lastLineEndedWithCR = true
+                }
+            }
         }
-        return events
     }
 
     /// Ends the stream: dispatches a frame still open, as if a blank line followed it.
