@@ -64,9 +64,10 @@ enum ICSReader {
 
         // Unfold continuation lines (a line starting with a space or tab continues the previous one).
         var lines: [(number: Int, text: String)] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = String(raw)
-            if line.hasSuffix("\r") { line.removeLast() }
+        // Swift treats CR LF as one Character, so normalise line ends before splitting.
+        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
+        for (index, raw) in normalized.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(raw)
             if let first = line.first, first == " " || first == "\t", !lines.isEmpty {
                 lines[lines.count - 1].text += line.dropFirst()
             } else if !line.isEmpty {

@@ -31,7 +31,7 @@ public struct ScheduleCalendar: Sendable, Hashable {
     /// Creates a calendar from parsed values.
     /// - Throws: ``ScheduleError`` with code `invalid_calendar` when a date is both a holiday and a working date.
     public init(
-        name: String, weekdays: Set<Int> = mondayToFriday, holidays: Set<CivilDate> = [], workdays: Set<CivilDate> = []
+        name: String, weekdays: Set<Int>, holidays: Set<CivilDate> = [], workdays: Set<CivilDate> = []
     ) throws(ScheduleError) {
         let conflicts = holidays.intersection(workdays).sorted()
         guard conflicts.isEmpty else {
