@@ -119,7 +119,7 @@ final class SchedulerCluster: Sendable {
             let results = try await results()
             if condition(results) { return results }
             guard ContinuousClock.now < deadline else {
-                throw TestTimeout(what: "\(what); results so far: \(results.map { "\($0.jobID ?? "-"):\($0.status.rawValue)" })", timeout: timeout)
+                throw TestTimeout(activity: "\(what); results so far: \(results.map { "\($0.jobID ?? "-"):\($0.status.rawValue)" })", timeout: timeout)
             }
             try await Task.sleep(for: .milliseconds(500))
         }
