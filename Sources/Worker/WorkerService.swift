@@ -95,10 +95,15 @@ final class WorkerService: Service {
             }
         }
         let committing = Task {
+            var ticks = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 await control.commitIfNeeded()
                 await dispatcher.refreshRateMetrics()
+                ticks += 1
+                if ticks % 60 == 0 {
+                    await dispatcher.pruneRunStates(olderThan: 7 * 86_400)
+                }
             }
         }
 

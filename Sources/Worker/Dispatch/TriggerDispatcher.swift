@@ -52,7 +52,8 @@ actor TriggerDispatcher {
     private var originInFlight: [String: Int] = [:]
     private var wakeups: [String: Task<Void, Never>] = [:]
     private var throttleNoticed: Set<String> = []
-    private var delayedCount = 0
+    /// Ids of triggers waiting in a lane or for their `not_before`, to catch duplicates.
+    private var waitingIDs: Set<String> = []
     private var draining = false
 
     init(
@@ -91,6 +92,7 @@ actor TriggerDispatcher {
         partitions[partition] = nil
         for name in lanes.keys {
             let dropped = lanes[name]!.remove { $0.partition == partition }
+            for queued in dropped { waitingIDs.remove(queued.trigger.id) }
             if !dropped.isEmpty {
                 logger.info("queued triggers handed back", [LogKey.partition: "\(partition)", LogKey.app: name, "count": "\(dropped.count)"])
             }
@@ -149,8 +151,8 @@ actor TriggerDispatcher {
 
     /// Decides from the run state whether a trigger is new, a duplicate, or a run to adopt.
     private func duplicateCheck(_ trigger: Trigger) -> DuplicateDecision {
-        if running[trigger.id] != nil || isQueued(trigger.id) {
-            return .duplicate("already running in this worker")
+        if running[trigger.id] != nil || waitingIDs.contains(trigger.id) {
+            return .duplicate("already held by this worker")
         }
         guard let state = runStates[trigger.id] else { return .run(adopt: nil) }
         let attempt = trigger.effectiveAttempt
@@ -165,11 +167,6 @@ actor TriggerDispatcher {
             // Started without a Dify run id: nothing can be followed, so the attempt runs again.
             return .run(adopt: nil)
         }
-    }
-
-    private func isQueued(_ triggerID: String) -> Bool {
-        // Queues are small next to the trigger rate; a duplicate while queued is rare.
-        lanes.values.contains { lane in lane.queuedCount > 0 && lane.containsTrigger(triggerID) }
     }
 
     private func hold(_ message: KafkaMessage) {
@@ -226,6 +223,7 @@ actor TriggerDispatcher {
             } else {
                 for name in lanes.keys {
                     for queued in lanes[name]!.remove(where: { $0.trigger.id == target }) {
+                        waitingIDs.remove(queued.trigger.id)
                         var result = ResultFactory.base(for: queued.trigger, workerID: workerID, settings: executor.settings)
                         ResultFactory.markStopped(&result, reason: .cancelled(actor: actor), timeout: .zero)
                         result.finishedAt = Date()
@@ -241,7 +239,7 @@ actor TriggerDispatcher {
     // MARK: - Queues and starts
 
     private func delay(_ queued: QueuedTrigger, until instant: Date) {
-        delayedCount += 1
+        waitingIDs.insert(queued.trigger.id)
         let seconds = max(0, instant.timeIntervalSinceNow)
         Task { [weak self] in
             try? await Task.sleep(for: .seconds(seconds))
@@ -250,7 +248,7 @@ actor TriggerDispatcher {
     }
 
     private func releaseDelayed(_ queued: QueuedTrigger) {
-        delayedCount -= 1
+        waitingIDs.remove(queued.trigger.id)
         // A revoked partition's delayed trigger is redelivered to the new owner.
         guard !draining, partitions[queued.partition] != nil else { return }
         enqueue(queued)
@@ -262,6 +260,7 @@ actor TriggerDispatcher {
             lanes[name] = AppLane(app: app, now: now)
         }
         lanes[name]?.enqueue(queued)
+        waitingIDs.insert(queued.trigger.id)
         updateQueueMetrics()
         pump(app: name)
     }
@@ -310,6 +309,7 @@ actor TriggerDispatcher {
     private func start(_ queued: QueuedTrigger, app: WorkerApp, chargedTokens: Double) {
         let control = RunControl()
         let trigger = queued.trigger
+        waitingIDs.remove(trigger.id)
         running[trigger.id] = RunningEntry(control: control, app: app.name, partition: queued.partition, offset: queued.offset, jobID: trigger.jobID)
         originInFlight[app.origin, default: 0] += 1
         throttleNoticed.remove(trigger.id)
@@ -369,6 +369,17 @@ actor TriggerDispatcher {
 
     func spendRetry(app name: String) -> Bool {
         lanes[name]?.spendRetry(now: now) ?? false
+    }
+
+    /// Forgets final run states older than `age`: a trigger redelivered after that long is
+    /// not recognised as a duplicate, so keep `age` above any redelivery delay.
+    func pruneRunStates(olderThan age: TimeInterval) {
+        let cutoff = Date().addingTimeInterval(-age)
+        let before = runStates.count
+        runStates = runStates.filter { $0.value.phase != .final || $0.value.updatedAt > cutoff }
+        if runStates.count < before {
+            logger.debug("run states pruned", ["removed": "\(before - runStates.count)", "kept": "\(runStates.count)"])
+        }
     }
 
     /// Publishes the effective rate of every rate-limited app.
