@@ -55,6 +55,9 @@ final class DifyExchange: Sendable {
         var task: URLSessionDataTask?
         var timer: DispatchSourceTimer?
         var deadline = DispatchTime.now()
+        /// When the timer fires next. Moving the deadline later leaves the timer alone (it
+        /// re-arms when it fires early); moving it earlier re-arms it at once.
+        var timerFiresAt = DispatchTime.now()
         var status = 0
         var headers: [String: String] = [:]
         var body = Data()
@@ -62,6 +65,14 @@ final class DifyExchange: Sendable {
         var builder: RunTraceBuilder
         /// A failure decided before the task completed: cancellation, a deadline, a limit.
         var failure: DifyError?
+
+        mutating func setDeadline(_ instant: DispatchTime) {
+            deadline = instant
+            if instant < timerFiresAt {
+                timerFiresAt = instant
+                timer?.schedule(deadline: instant)
+            }
+        }
     }
 
     init(
@@ -88,11 +99,11 @@ final class DifyExchange: Sendable {
             }
             state.continuation = continuation
             state.task = task
-            state.deadline = .now() + limits.headersTimeout.timeInterval
             let timer = DispatchSource.makeTimerSource(queue: DifyExchange.timerQueue)
             timer.setEventHandler { [weak self] in self?.checkDeadline() }
-            timer.schedule(deadline: state.deadline)
             state.timer = timer
+            state.timerFiresAt = .distantFuture
+            state.setDeadline(.now() + limits.headersTimeout.timeInterval)
             timer.resume()
             return nil
         }
@@ -118,7 +129,8 @@ final class DifyExchange: Sendable {
         let task: URLSessionDataTask? = state.withLock { state in
             guard state.phase != .done, state.failure == nil else { return nil }
             if DispatchTime.now() < state.deadline {
-                state.timer?.schedule(deadline: state.deadline)
+                state.timerFiresAt = .distantFuture
+                state.setDeadline(state.deadline)
                 return nil
             }
             state.failure = timeoutFailure(state)
@@ -170,10 +182,10 @@ final class DifyExchange: Sendable {
             let contentType = state.headers.first { $0.key.lowercased() == "content-type" }?.value.lowercased() ?? ""
             if runKind != nil, (200...299).contains(state.status), contentType.hasPrefix("text/event-stream") {
                 state.phase = .streaming
-                state.deadline = .now() + limits.idleTimeout.timeInterval
+                state.setDeadline(.now() + limits.idleTimeout.timeInterval)
             } else {
                 state.phase = .readingBody
-                state.deadline = .now() + limits.bodyTimeout.timeInterval
+                state.setDeadline(.now() + limits.bodyTimeout.timeInterval)
             }
         }
     }
@@ -184,7 +196,7 @@ final class DifyExchange: Sendable {
         let events: [DifyStreamEvent] = state.withLock { state in
             switch state.phase {
             case .streaming:
-                state.deadline = .now() + limits.idleTimeout.timeInterval
+                state.setDeadline(.now() + limits.idleTimeout.timeInterval)
                 let frames: [SSEEvent]
                 do throws(DifyError) {
                     frames = try state.parser.feed(data)
