@@ -169,6 +169,36 @@ final class EventCollector: Sendable {
         #expect(Date().timeIntervalSince(started) < 10)
     }
 
+    @Test func streamOutlivesRequestTimeout() async throws {
+        let client = DifyClient(
+            configuration: DifyClientConfiguration(requestTimeout: .milliseconds(500), streamIdleTimeout: .seconds(2)))
+        let outcome = try await client.runWorkflow(
+            app: try app(["fixture": "workflows-run-streaming-success.http", "chunk": "500", "delay_ms": "100"]),
+            request: WorkflowRunRequest(inputs: [:], user: "u"))
+        #expect(outcome.status == "succeeded")
+    }
+
+    @Test func slowHeadersTimeOutByMode() async throws {
+        let client = DifyClient(
+            configuration: DifyClientConfiguration(requestTimeout: .milliseconds(300), blockingTimeout: .milliseconds(300)))
+        let slow = ["fixture": "workflows-run-blocking-success.http", "head_delay_ms": "1500"]
+
+        let streaming = await runError {
+            try await client.runWorkflow(app: try app(slow), request: WorkflowRunRequest(inputs: [:], user: "u"))
+        }
+        #expect(streaming?.code == .timeout)
+        #expect(streaming?.retryable == true)
+        #expect(streaming?.reason.contains("requestTimeout") == true)
+
+        let blocking = await runError {
+            try await client.runWorkflow(
+                app: try app(slow), request: WorkflowRunRequest(inputs: [:], user: "u", responseMode: .blocking))
+        }
+        #expect(blocking?.code == .timeout)
+        #expect(blocking?.retryable == false)
+        #expect(blocking?.reason.contains("may still be going on") == true)
+    }
+
     @Test func cancellationStopsTheRequestPromptly() async throws {
         let tag = Self.tag()
         let events = EventCollector()

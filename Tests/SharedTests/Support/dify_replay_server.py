@@ -16,6 +16,7 @@ options are comma-separated key=value pairs:
                      end: finish the chunked body cleanly (default);
                      close: drop the connection without the final chunk;
                      hang: keep the connection open, sending nothing, until the client leaves
+    head_delay_ms=N  sleep N ms before sending the status line (a slow blocking run)
     tag=ID           record the request under ID; GET /_log/ID returns the records as JSON
 """
 import json
@@ -89,6 +90,9 @@ class Handler(BaseHTTPRequestHandler):
         chunk = int(options.get("chunk", 0)) or len(body) or 1
         delay = int(options.get("delay_ms", 0)) / 1000.0
 
+        head_delay = int(options.get("head_delay_ms", 0)) / 1000.0
+        if head_delay:
+            time.sleep(head_delay)
         self.send_response_only(status, reason)
         for name, value in headers:
             if name.lower() in ("content-length", "transfer-encoding", "connection", "date", "server"):
