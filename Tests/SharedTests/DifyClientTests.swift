@@ -223,7 +223,7 @@ final class EventCollector: Sendable {
         }
         #expect(Date().timeIntervalSince(cancelledAt) < 5)
 
-        // The server sees the connection close.
+        // The server detects the closed connection.
         var closed = false
         for _ in 0..<100 where !closed {
             closed = !(try await server.requests(tag: tag + ":closed")).isEmpty
@@ -413,7 +413,7 @@ final class EventCollector: Sendable {
         #expect(throws: DifyError.self) { try DifyAppEndpoint(name: "a", baseURL: "http://d/v1", apiKey: "k\n") }
     }
 
-    /// A 127.0.0.1 port with nothing listening: bound, read and closed again.
+    /// Returns a 127.0.0.1 port with nothing listening: bound, read and closed again.
     func closedPort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }

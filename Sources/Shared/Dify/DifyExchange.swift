@@ -6,11 +6,11 @@ import Synchronization
     import FoundationNetworking
 #endif
 
-/// What one request to Dify produced when it ended without a failure.
+/// The result of one request to Dify that ended without a failure.
 enum DifyExchangeResult: Sendable {
-    /// An event stream that reached its end; the builder holds its events.
+    /// An event stream that reached its end; the builder contains its events.
     case stream(RunTraceBuilder)
-    /// Any other answer, including error statuses.
+    /// Any other response, including error statuses.
     case body(status: Int, headers: [String: String], data: Data)
 }
 
@@ -18,7 +18,7 @@ enum DifyExchangeResult: Sendable {
 struct DifyExchangeLimits: Sendable {
     var headersTimeout: Duration
     var headersTimeoutSetting: String
-    /// A blocking run may still go on in Dify after its answer timed out, so a retry could
+    /// A blocking run may still go on in Dify after its response timed out, so a retry could
     /// start a second run.
     var headersTimeoutRetryable: Bool
     var idleTimeout: Duration
@@ -37,7 +37,7 @@ struct DifyExchangeLimits: Sendable {
 ///   resumes, `cancel()`) run after the lock is released.
 final class DifyExchange: Sendable {
     let context: DifyRequestContext
-    /// The kind of run when a stream may answer; nil for short calls.
+    /// The kind of run when the response may be a stream; nil for short calls.
     let runKind: DifyAppKind?
     let limits: DifyExchangeLimits
     let onEvent: (@Sendable (DifyStreamEvent) -> Void)?
@@ -152,7 +152,7 @@ final class DifyExchange: Sendable {
             let seconds = DifyError.seconds(limits.headersTimeout)
             var error = failure(
                 .timeout,
-                "Dify did not answer \(context.call) for app \(app) within \(seconds) s "
+                "Dify did not respond to \(context.call) for app \(app) within \(seconds) s "
                     + "(\(limits.headersTimeoutSetting)). "
                     + (limits.headersTimeoutRetryable
                         ? "Check that Dify is up and not overloaded; retrying with a backoff."
@@ -164,7 +164,7 @@ final class DifyExchange: Sendable {
             let seconds = DifyError.seconds(limits.bodyTimeout)
             return failure(
                 .timeout,
-                "Dify's answer to \(context.call) for app \(app) did not complete within \(seconds) s "
+                "Dify's response to \(context.call) for app \(app) did not complete within \(seconds) s "
                     + "(requestTimeout).", state)
         }
     }
@@ -217,7 +217,7 @@ final class DifyExchange: Sendable {
                 if state.body.count > limits.maxBodyBytes, state.failure == nil {
                     state.failure = failure(
                         .invalidResponse,
-                        "Dify's answer to \(context.call) for app '\(context.app)' is larger than "
+                        "Dify's response to \(context.call) for app '\(context.app)' is larger than "
                             + "\(limits.maxBodyBytes) bytes (maxResponseBytes); it was not read.", state)
                     stopTask = state.task
                 }
@@ -284,8 +284,8 @@ final class DifyExchange: Sendable {
 
     // MARK: - Failures
 
-    /// A failure carrying the run id, task id and partial outcome seen so far. Once a stream
-    /// has shown a run id, `retryable` is false: the run exists in Dify, and the worker
+    /// Builds a failure carrying the run id, task id and partial outcome seen so far. Once a
+    /// stream has shown a run id, `retryable` is false: the run exists in Dify, and the worker
     /// follows it with `GET /workflows/run/{id}` instead of starting another.
     private func failure(_ code: DifyError.Code, _ reason: String, _ state: State) -> DifyError {
         let builder = state.builder
@@ -310,7 +310,7 @@ final class DifyExchange: Sendable {
         if state.phase == .streaming || state.phase == .readingBody && state.status != 0 {
             return failure(
                 .streamBroken,
-                "The connection of \(context.call) for app '\(context.app)' broke while reading the answer "
+                "The connection of \(context.call) for app '\(context.app)' broke while reading the response "
                     + "(\(detail)).", state)
         }
 

@@ -11,7 +11,7 @@ options are comma-separated key=value pairs:
     fixture=NAME     the .http file whose response is replayed (required)
     chunk=N          write the body in pieces of N bytes (default: all at once)
     delay_ms=N       sleep N ms between pieces
-    cut=N            send only the first N body bytes, then do what `after` says
+    cut=N            send only the first N body bytes, then act as `after` sets
     after=end|close|hang
                      end: finish the chunked body cleanly (default);
                      close: drop the connection without the final chunk;
