@@ -242,6 +242,114 @@ final class EventCollector: Sendable {
         await #expect(throws: DifyError.self) { try await run.value }
     }
 
+    @Test func manyConcurrentStreamsKeepTheirOwnEvents() async throws {
+        let fixtures = ["workflows-run-streaming-success.http", "workflows-run-streaming-iteration.http", "stop-stream.http"]
+        let expected = try fixtures.map { try Self.recordedEvents($0).first?.workflowRunID }
+        let client = self.client
+        let apps = try (0..<60).map { try app(["fixture": fixtures[$0 % 3], "chunk": "300", "delay_ms": "5"]) }
+
+        let runIDs = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            for (index, app) in apps.enumerated() {
+                group.addTask {
+                    let events = EventCollector()
+                    let outcome = try await client.runWorkflow(
+                        app: app, request: WorkflowRunRequest(inputs: [:], user: "u"), onEvent: events.onEvent)
+                    #expect(events.all.allSatisfy { $0.workflowRunID == outcome.runID })
+                    return (index, outcome.runID)
+                }
+            }
+            var results: [Int: String?] = [:]
+            for try await (index, runID) in group { results[index] = runID }
+            return results
+        }
+        for index in apps.indices {
+            #expect(runIDs[index] == expected[index % 3])
+        }
+    }
+
+    // MARK: - Chat and completion streams
+
+    @Test func chatflowStreamWaitsForBothFinalEvents() async throws {
+        let frames = [
+            #"{"event":"workflow_started","task_id":"t1","workflow_run_id":"r1","data":{"id":"r1","created_at":1796413527}}"#,
+            #"{"event":"node_started","task_id":"t1","workflow_run_id":"r1","data":{"id":"n1","node_id":"llm","node_type":"llm","title":"LLM"}}"#,
+            #"{"event":"message","task_id":"t1","message_id":"m1","conversation_id":"c1","answer":"Hel"}"#,
+            #"{"event":"message","task_id":"t1","message_id":"m1","conversation_id":"c1","answer":"lo"}"#,
+            #"{"event":"node_finished","task_id":"t1","workflow_run_id":"r1","data":{"id":"n1","node_id":"llm","status":"succeeded","execution_metadata":{"total_tokens":12,"total_price":"0.0001","currency":"USD"}}}"#,
+            #"{"event":"message_end","task_id":"t1","message_id":"m1","conversation_id":"c1","metadata":{"usage":{"total_tokens":12}}}"#,
+            #"{"event":"workflow_finished","task_id":"t1","workflow_run_id":"r1","data":{"id":"r1","status":"succeeded","total_tokens":12,"total_steps":3}}"#,
+        ]
+        try await server.upload(name: "chatflow", sseBody: frames.map { "data: \($0)\n\n" }.joined())
+        let tag = Self.tag()
+        let outcome = try await client.runChat(
+            app: try app(["fixture": "chatflow", "tag": tag]),
+            request: ChatRequest(query: "Hi", inputs: ["x": 1], user: "u", conversationID: "c0"))
+        #expect(outcome.status == "succeeded")
+        #expect(outcome.answer == "Hello")
+        #expect(outcome.runID == "r1")
+        #expect(outcome.conversationID == "c1")
+        #expect(outcome.totalTokens == 12)
+        #expect(outcome.totalSteps == 3)
+        #expect(outcome.totalPrice == 0.0001)
+        #expect(outcome.nodes.count == 1)
+
+        let sent = try #require(try await server.requests(tag: tag).first)
+        #expect(sent.path == "/v1/chat-messages")
+        let body = try JSONValue.parse(sent.body ?? "")
+        #expect(body["query"] == "Hi")
+        #expect(body["conversation_id"] == "c0")
+        #expect(body["inputs"] == ["x": 1])
+        #expect(body["response_mode"] == "streaming")
+    }
+
+    @Test func chatflowWithoutWorkflowFinishedIsBroken() async throws {
+        let frames = [
+            #"{"event":"workflow_started","task_id":"t2","workflow_run_id":"r2","data":{"id":"r2"}}"#,
+            #"{"event":"message","task_id":"t2","message_id":"m2","answer":"partial"}"#,
+            #"{"event":"message_end","task_id":"t2","message_id":"m2","metadata":{}}"#,
+        ]
+        try await server.upload(name: "chatflow-cut", sseBody: frames.map { "data: \($0)\n\n" }.joined())
+        let error = await runError {
+            try await client.runChat(app: try app(["fixture": "chatflow-cut"]), request: ChatRequest(query: "q", user: "u"))
+        }
+        #expect(error?.code == .streamBroken)
+        #expect(error?.runID == "r2")
+        #expect(error?.partialOutcome?.answer == "partial")
+    }
+
+    @Test func completionStreamEndsAtMessageEnd() async throws {
+        let frames = [
+            #"{"event":"message","task_id":"t3","message_id":"m3","answer":"Done"}"#,
+            #"{"event":"message_end","task_id":"t3","message_id":"m3","metadata":{"usage":{"total_tokens":5,"latency":0.25}}}"#,
+            #"{"event":"tts_message_end","task_id":"t3","message_id":"m3","audio":""}"#,
+        ]
+        try await server.upload(name: "completion", sseBody: frames.map { "data: \($0)\n\n" }.joined())
+        let tag = Self.tag()
+        let outcome = try await client.runCompletion(
+            app: try app(["fixture": "completion", "tag": tag]), request: CompletionRequest(inputs: ["q": "x"], user: "u"))
+        #expect(outcome.answer == "Done")
+        #expect(outcome.taskID == "t3")
+        #expect(outcome.elapsedMilliseconds == 250)
+        #expect(outcome.runID == nil)
+        #expect(try await server.requests(tag: tag).first?.path == "/v1/completion-messages")
+    }
+
+    @Test func errorEventMidStreamIsClassified() async throws {
+        let frames = [
+            #"{"event":"workflow_started","task_id":"t4","workflow_run_id":"r4","data":{"id":"r4"}}"#,
+            #"{"event":"error","workflow_run_id":"r4","status":400,"code":"provider_quota_exceeded","message":"Your quota has been used up."}"#,
+        ]
+        try await server.upload(name: "error-event", sseBody: frames.map { "data: \($0)\n\n" }.joined())
+        let error = await runError {
+            try await client.runWorkflow(app: try app(["fixture": "error-event"]), request: WorkflowRunRequest(inputs: [:], user: "u"))
+        }
+        #expect(error?.code == .providerError)
+        #expect(error?.retryable == false)
+        #expect(error?.runID == "r4")
+        #expect(error?.taskID == "t4")
+        #expect(error?.reason.contains("quota has been used up") == true)
+    }
+
     // MARK: - Blocking
 
     @Test func blockingSuccessParsesAnswer() async throws {

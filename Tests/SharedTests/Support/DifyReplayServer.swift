@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 import Synchronization
 
 /// The Python replay server (`dify_replay_server.py`) that serves the recorded Dify responses
@@ -50,6 +54,16 @@ final class DifyReplayServer: Sendable {
         let url = URL(string: "http://127.0.0.1:\(port)/_log/\(tag)")!
         let data = try Data(contentsOf: url)
         return try JSONDecoder().decode([JSONValueRecord].self, from: data)
+    }
+
+    /// Stores a synthetic streaming response under `name`, for `fixture=name`.
+    func upload(name: String, sseBody: String) async throws {
+        let text = "# synthetic\n### REQUEST\n\n### RESPONSE\nHTTP/1.1 200 OK\n"
+            + "Content-Type: text/event-stream; charset=utf-8\nTransfer-Encoding: chunked\n\n" + sseBody
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/_fixture/\(name)")!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(text.utf8)
+        _ = try await URLSession.shared.data(for: request)
     }
 
     struct JSONValueRecord: Decodable {

@@ -18,6 +18,8 @@ options are comma-separated key=value pairs:
                      hang: keep the connection open, sending nothing, until the client leaves
     head_delay_ms=N  sleep N ms before sending the status line (a slow blocking run)
     tag=ID           record the request under ID; GET /_log/ID returns the records as JSON
+POST /_fixture/NAME with a whole .http text as body stores it in memory; fixture=NAME then
+replays it like a file (for synthetic streams that no recording has).
 """
 import json
 import os
@@ -30,12 +32,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 FIXTURES = sys.argv[1] if len(sys.argv) > 1 else "."
 LOG = {}
 LOG_LOCK = threading.Lock()
+UPLOADED = {}
 
 
 def load_fixture(name):
     """Returns (status, reason, headers list, body bytes) of the recorded response."""
-    with open(os.path.join(FIXTURES, name), "rb") as handle:
-        text = handle.read()
+    with LOG_LOCK:
+        text = UPLOADED.get(name)
+    if text is None:
+        with open(os.path.join(FIXTURES, name), "rb") as handle:
+            text = handle.read()
     response = text.split(b"### RESPONSE\n", 1)[1]
     head, _, body = response.partition(b"\n\n")
     lines = head.decode().split("\n")
@@ -66,6 +72,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+            return
+
+        if self.path.startswith("/_fixture/"):
+            with LOG_LOCK:
+                UPLOADED[self.path[len("/_fixture/"):]] = request_body
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
 
         parts = self.path.split("/", 3)
