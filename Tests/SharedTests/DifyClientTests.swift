@@ -426,6 +426,7 @@ final class EventCollector: Sendable {
         }
         #expect(error?.code == .routeNotFound)
         #expect(error?.reason.contains("base_url") == true)
+        #expect(error?.reason.contains("text/html") == true)
     }
 
     @Test func refusedConnectionIsRetryableNetworkError() async throws {

@@ -35,6 +35,8 @@ public final class DifyClient: Sendable {
         sessionConfiguration.timeoutIntervalForRequest = DifyClient.sessionTimeout
         sessionConfiguration.timeoutIntervalForResource = DifyClient.sessionTimeout
 
+        // One serial queue keeps each task's callbacks in order. NOTE: every stream of this
+        // client is parsed on it; no benchmark has yet measured how many streams it keeps up with.
         let queue = OperationQueue()
         queue.name = "dify.client.delegate"
         queue.maxConcurrentOperationCount = 1
