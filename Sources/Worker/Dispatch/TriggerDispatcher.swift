@@ -209,7 +209,7 @@ actor TriggerDispatcher {
             result.workerID = workerID
             await executor.publishReliably("rejected result") { [publisher, result] in try await publisher.publish(result: result) }
             let event = ScheduleEvent(type: .rejected, jobID: jobID, triggerID: triggerID, app: rejection.app, detail: ["reason": .string(rejection.reason)])
-            try? await publisher.publish(event: event)
+            _ = try? await publisher.publish(event: event)
         }
         finish(partition: message.partition, offset: message.offset)
     }
