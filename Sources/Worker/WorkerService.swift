@@ -76,7 +76,7 @@ final class WorkerService: Service {
             feedback: { app, feedback in await executorBox.dispatcher?.recordFeedback(app: app, feedback: feedback) })
         let dispatcher = TriggerDispatcher(
             apps: apps, executor: executor, publisher: publisher, consumer: control, workerID: workerID,
-            settings: .init(maxHeldPerPartition: configuration.worker.maxHeldPerPartition), logger: logger, metrics: metrics)
+            settings: .init(maxHeldPerPartition: configuration.worker.maxHeldPerPartition, maxConcurrencyPerOrigin: configuration.worker.maxConcurrencyPerDify), logger: logger, metrics: metrics)
         dispatcherBox.dispatcher = dispatcher
         executorBox.dispatcher = dispatcher
 

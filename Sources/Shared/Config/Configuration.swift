@@ -240,6 +240,8 @@ public struct WorkerSettings: Codable, Sendable {
     public var maxHeldPerPartition: Int = 1000
     /// Runs in flight in this worker, over all apps.
     public var maxInFlight: Int = 10_000
+    /// Runs in flight per Dify (scheme, host and port of the base URL), shared by its apps.
+    public var maxConcurrencyPerDify: Int = 256
 
     public init() {}
 
@@ -248,6 +250,7 @@ public struct WorkerSettings: Codable, Sendable {
         case shutdownGrace = "shutdown_grace"
         case maxHeldPerPartition = "max_held_per_partition"
         case maxInFlight = "max_in_flight"
+        case maxConcurrencyPerDify = "max_concurrency_per_dify"
     }
 
     public init(from decoder: Decoder) throws {
@@ -257,6 +260,7 @@ public struct WorkerSettings: Codable, Sendable {
         shutdownGrace = try container.decodeIfPresent(String.self, forKey: .shutdownGrace) ?? shutdownGrace
         maxHeldPerPartition = try container.decodeIfPresent(Int.self, forKey: .maxHeldPerPartition) ?? maxHeldPerPartition
         maxInFlight = try container.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? maxInFlight
+        maxConcurrencyPerDify = try container.decodeIfPresent(Int.self, forKey: .maxConcurrencyPerDify) ?? maxConcurrencyPerDify
     }
 }
 
