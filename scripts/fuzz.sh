@@ -5,7 +5,7 @@
 #   FUZZ_RUNS=20000 scripts/fuzz.sh
 #
 # The Schedule sources and the Support files they use are compiled together with the entry in
-# scripts/fuzz/ScheduleFuzzEntry.swift; the seed corpus holds valid and malformed expressions.
+# scripts/fuzz/ScheduleFuzzEntry.swift; the seed corpus contains valid and malformed expressions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
