@@ -28,6 +28,7 @@ enum ProducerCommand {
         case "topics": return await TopicsCommand.run(arguments: rest)
         case "tail": return await TailCommand.run(arguments: rest)
         case "bench-kafka": return await BenchKafkaCommand.run(arguments: rest)
+        case "bench-schedule": return BenchScheduleCommand.run(arguments: rest)
         case "help", "--help", "-h":
             print(usage)
             return 0
