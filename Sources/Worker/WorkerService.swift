@@ -73,7 +73,8 @@ final class WorkerService: Service {
         let executor = RunExecutor(
             client: client, publisher: publisher, workerID: workerID, logger: logger, settings: .init(),
             spendRetry: { app in await executorBox.dispatcher?.spendRetry(app: app) ?? false },
-            feedback: { app, feedback in await executorBox.dispatcher?.recordFeedback(app: app, feedback: feedback) })
+            feedback: { app, feedback in await executorBox.dispatcher?.recordFeedback(app: app, feedback: feedback) },
+            modes: AppModeCache(client: client, logger: logger))
         let dispatcher = TriggerDispatcher(
             apps: apps, executor: executor, publisher: publisher, consumer: control, workerID: workerID,
             settings: .init(maxHeldPerPartition: configuration.worker.maxHeldPerPartition, maxConcurrencyPerOrigin: configuration.worker.maxConcurrencyPerDify), logger: logger, metrics: metrics)

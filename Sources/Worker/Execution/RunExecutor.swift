@@ -45,6 +45,7 @@ struct RunExecutor: Sendable {
     let settings: ExecutionSettings
     let spendRetry: @Sendable (String) async -> Bool
     let feedback: @Sendable (String, AttemptFeedback) async -> Void
+    let modes: AppModeCache
 
     struct ExecutionSettings: Sendable {
         var defaultTimeout: Duration = .seconds(1800)
@@ -81,6 +82,16 @@ struct RunExecutor: Sendable {
                 trigger: trigger, partition: queued.partition, app: app, runID: runID, taskID: adopted.taskID,
                 user: adopted.user ?? trigger.user ?? "dify-scheduler", runStartedAt: adopted.startedAt ?? startedAt,
                 control: control, log: log, previousOutcome: nil)
+        }
+
+        if let appKind = await modes.kind(of: app), let problem = AppModeCache.mismatch(jobKind: trigger.effectiveKind, appKind: appKind, app: app.name) {
+            log.warning("trigger rejected: wrong kind for the app", ["reason": problem])
+            var result = ResultFactory.base(for: trigger, workerID: workerID, settings: settings)
+            result.status = .rejected
+            result.error = RunError(code: "wrong_kind", message: problem, retryable: false)
+            result.finishedAt = startedAt
+            await publishEvent(.rejected, trigger: trigger, detail: ["reason": .string(problem)])
+            return await finish(result, trigger: trigger, partition: queued.partition, log: log)
         }
 
         let user = trigger.user ?? "dify-scheduler"
