@@ -103,7 +103,7 @@ final class DifyExchange: Sendable {
             timer.setEventHandler { [weak self] in self?.checkDeadline() }
             state.timer = timer
             state.timerFiresAt = .distantFuture
-            state.setDeadline(.now() + limits.headersTimeout.timeInterval)
+            state.setDeadline(.now() + limits.headersTimeout.seconds)
             timer.resume()
             return nil
         }
@@ -182,10 +182,10 @@ final class DifyExchange: Sendable {
             let contentType = state.headers.first { $0.key.lowercased() == "content-type" }?.value.lowercased() ?? ""
             if runKind != nil, (200...299).contains(state.status), contentType.hasPrefix("text/event-stream") {
                 state.phase = .streaming
-                state.setDeadline(.now() + limits.idleTimeout.timeInterval)
+                state.setDeadline(.now() + limits.idleTimeout.seconds)
             } else {
                 state.phase = .readingBody
-                state.setDeadline(.now() + limits.bodyTimeout.timeInterval)
+                state.setDeadline(.now() + limits.bodyTimeout.seconds)
             }
         }
     }
@@ -196,7 +196,7 @@ final class DifyExchange: Sendable {
         let events: [DifyStreamEvent] = state.withLock { state in
             switch state.phase {
             case .streaming:
-                state.setDeadline(.now() + limits.idleTimeout.timeInterval)
+                state.setDeadline(.now() + limits.idleTimeout.seconds)
                 let frames: [SSEEvent]
                 do throws(DifyError) {
                     frames = try state.parser.feed(data)
@@ -345,13 +345,5 @@ final class DifyExchange: Sendable {
                 "Could not reach Dify for \(context.call) of app \(app) (\(detail)). Check base_url of app \(app) "
                     + "and that Dify is up; retrying with a backoff.", state)
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, for Foundation and Dispatch APIs.
-    var timeInterval: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

@@ -360,15 +360,3 @@ func difyKind(_ kind: JobKind) -> DifyAppKind {
     case .completion: .completion
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) / 1e18
-    }
-
-    var milliseconds: Int64 {
-        let (whole, fraction) = components
-        return whole * 1000 + fraction / 1_000_000_000_000_000
-    }
-}
