@@ -158,6 +158,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    # The default listen backlog of 5 resets connections when tests open dozens at once.
+    ThreadingHTTPServer.request_queue_size = 256
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print("PORT %d" % server.server_address[1], flush=True)
