@@ -2,15 +2,14 @@ import Foundation
 import Shared
 import Testing
 
-@Suite("DifyDouble", .serialized)
-final class DifyDoubleTests {
+@Suite("DifyDouble")
+struct DifyDoubleTests {
     private let double: DifyDoubleProcess
 
+    /// Each test gets its own double; the process ends when the test's suite value goes away.
     init() throws {
         double = try DifyDoubleProcess(arguments: ["--ping-interval", "300ms"])
     }
-
-    deinit { double.stop() }
 
     private var auth: [String: String] { ["Authorization": "Bearer \(DifyDoubleProcess.apiKey)", "Content-Type": "application/json"] }
 
@@ -261,9 +260,12 @@ final class DifyDoubleTests {
     func concurrencyCap() async throws {
         let configured = try await post("/_double/config", #"{"max_concurrency": 1}"#, headers: [:])
         #expect(configured.status == 200)
-        defer { Task { [double] in _ = try? await DifyDoubleTestClient.fetch(port: double.port, method: "POST", path: "/_double/reset", body: Array("{}".utf8)) } }
-
-        let first = Task { try await self.run(#"{"topic": "conc0", "sleep": 1}"#) }
+        let port = double.port
+        let headers = auth
+        let first = Task {
+            let body = #"{"inputs": {"topic": "conc0", "sleep": 1}, "response_mode": "streaming", "user": "u"}"#
+            return try await DifyDoubleTestClient.fetch(port: port, method: "POST", path: "/v1/workflows/run", headers: headers, body: Array(body.utf8))
+        }
         try await Task.sleep(for: .milliseconds(300))
         let second = try await run(#"{"topic": "conc1", "sleep": 0}"#, mode: "blocking")
         #expect(second.status == 400)
@@ -274,7 +276,6 @@ final class DifyDoubleTests {
 
         let after = try await run(#"{"topic": "after"}"#, mode: "blocking")
         #expect(after.status == 200)
-        _ = try await post("/_double/reset", "{}", headers: [:])
     }
 
     @Test("admin config and request log")
