@@ -195,6 +195,24 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Computes the group's lag on each partition assigned to this consumer: the high watermark
+    /// minus the committed offset, or minus the low watermark where nothing is committed.
+    ///
+    /// NOTE: against Tansu 0.6 the high watermark can be short by up to one record batch.
+    public func lag(timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartition: Int64] {
+        let partitions = try assignment()
+        guard !partitions.isEmpty else { return [:] }
+        let committedOffsets = try await committed(partitions, timeout: timeout)
+
+        var lag: [KafkaTopicPartition: Int64] = [:]
+        for entry in committedOffsets {
+            let watermarks = try await self.watermarks(topic: entry.topic, partition: entry.partition, timeout: timeout)
+            let position = entry.offset ?? watermarks.low
+            lag[entry.topicPartition] = max(watermarks.high - position, 0)
+        }
+        return lag
+    }
+
     // MARK: - Assignment
 
     /// Returns the partitions currently assigned to this consumer, sorted.

@@ -47,6 +47,9 @@ public final class KafkaProducer: Sendable {
                 // Delivery reports carry no payload copy, which the callback does not need.
                 "delivery.report.only.error": "false",
                 "linger.ms": "5",
+                // A topic created by its first write gets the broker's default partition count
+                // (4 on Tansu 0.6), which breaks co-partitioning, so topics must be created first.
+                "allow.auto.create.topics": "false",
             ],
             required: [
                 "enable.idempotence": "true",
