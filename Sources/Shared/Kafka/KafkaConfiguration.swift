@@ -1,8 +1,8 @@
 /// Connection settings shared by every Kafka client of a process.
 ///
 /// `settings` passes librdkafka properties through unchanged (`security.protocol`, `sasl.*`,
-/// `ssl.*`, tuning such as `linger.ms` or `session.timeout.ms`); librdkafka checks each key and
-/// value when a client is created and a rejected one becomes a ``KafkaError`` naming the key.
+/// `ssl.*`, tuning such as `linger.ms` or `session.timeout.ms`). librdkafka checks each key and
+/// value when a client is created, and a rejected one becomes a ``KafkaError`` naming the key.
 /// The clients add the properties they depend on; see ``KafkaProducer`` and ``KafkaConsumer``.
 public struct KafkaConfiguration: Sendable, Hashable, CustomStringConvertible {
     /// Comma-separated `host:port` list of brokers used for the first connection.

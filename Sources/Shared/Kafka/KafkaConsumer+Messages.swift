@@ -4,8 +4,8 @@ extension KafkaConsumer {
     /// The consumer's messages as an async sequence, read by a dedicated polling thread.
     ///
     /// The first call starts the thread, which calls `rd_kafka_consumer_poll` and fills a buffer
-    /// of up to `bufferCapacity` messages; when the buffer is full it stops polling until the
-    /// iterator catches up, so a slow application is not flooded. Rebalance handlers run on
+    /// of up to `bufferCapacity` messages. When the buffer is full the thread stops polling until
+    /// the iterator catches up, so a slow application is not flooded. Rebalance handlers run on
     /// that thread, and on `.revoked` buffered messages of the revoked partitions are dropped.
     /// Later calls return a sequence over the same buffer; iterate with one task at a time.
     ///

@@ -11,7 +11,20 @@ import Synchronization
 /// (`range,roundrobin`) unless the settings pick `cooperative-sticky`, which is handled too.
 ///
 /// Read either with ``messages(bufferCapacity:)`` from async code, or with ``poll(timeout:)``
-/// from a thread of your own; not both.
+/// from a thread of your own, but not both.
+///
+/// ```swift
+/// let consumer = try KafkaConsumer(configuration: configuration, groupID: "dify-workers") { event, consumer in
+///     if case .revoked = event { try? consumer.commitBlocking() }
+/// }
+/// try consumer.subscribe(topics: ["dify.triggers"])
+/// for try await message in consumer.messages() {
+///     try await handle(message)
+///     try consumer.storeOffset(for: message)
+/// }
+/// ```
+///
+/// Commit stored offsets from a periodic task with ``commit()``, and call ``close()`` on shutdown.
 ///
 /// - Important: rebalance events reach the handler given to the initializer synchronously, on
 ///   the thread that polls, before librdkafka changes the assignment. On `.revoked` the handler

@@ -7,6 +7,13 @@ import Synchronization
 /// key hashing, so every writer puts a key on the same partition. Any number of ``send(topic:key:value:headers:partition:)``
 /// calls may be in flight at once: librdkafka batches them and keeps their order per partition.
 ///
+/// ```swift
+/// let producer = try KafkaProducer(configuration: configuration, logger: logger)
+/// let report = try await producer.send(topic: "dify.triggers", key: trigger.app, value: json)
+/// logger.debug("trigger sent", [LogKey.partition: "\(report.partition)", LogKey.offset: "\(report.offset)"])
+/// try await producer.close()
+/// ```
+///
 /// - Important: a dedicated thread calls `rd_kafka_poll`, which runs the delivery callbacks that
 ///   resume waiting senders. Call ``close(timeout:)`` before dropping the last reference, or
 ///   messages still queued are lost.
