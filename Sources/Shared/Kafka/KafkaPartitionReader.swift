@@ -45,6 +45,10 @@ public struct KafkaPartitionReader: Sendable {
         let properties = try configuration.properties(
             defaults: [
                 "fetch.wait.max.ms": "10",
+                // librdkafka pauses fetching for fetch.queue.backoff.ms (1 s by default) once
+                // queued.min.messages are waiting locally, which would delay the end-of-partition
+                // event of a large read by that second.
+                "fetch.queue.backoff.ms": "10",
                 "auto.offset.reset": "earliest",
             ],
             required: [

@@ -51,8 +51,6 @@ public final class KafkaProducer: Sendable {
         })
         let properties = try configuration.properties(
             defaults: [
-                // Delivery reports carry no payload copy, which the callback does not need.
-                "delivery.report.only.error": "false",
                 "linger.ms": "5",
                 // A topic created by its first write gets the broker's default partition count
                 // (4 on Tansu 0.6), which breaks co-partitioning, so topics must be created first.
@@ -62,6 +60,8 @@ public final class KafkaProducer: Sendable {
                 "enable.idempotence": "true",
                 "acks": "all",
                 "partitioner": "murmur2_random",
+                // Each send waits for its delivery report, so successes must be reported too.
+                "delivery.report.only.error": "false",
             ],
             role: "producer"
         )
