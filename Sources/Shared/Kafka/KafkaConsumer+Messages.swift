@@ -39,7 +39,9 @@ extension KafkaConsumer {
                 case .message(let message):
                     shared.deliver(message)
                 case .timedOut, .partitionEnd:
-                    continue
+                    // After a fatal error the poll returns at once, so checking here keeps the
+                    // loop from spinning.
+                    failure = client.fatalError
                 case .error(let error):
                     if let fatal = client.fatalError ?? (error.isFatal ? error : nil) {
                         failure = fatal

@@ -259,6 +259,9 @@ public final class KafkaConsumer: Sendable {
         guard shared.beginClosing() else { return }
         await shared.pollThread.stop()
         defer { shared.finish(error: nil, closed: true) }
+
+        // A consumer that failed fatally is no longer a group member, so there is nothing to leave.
+        if client.fatalError != nil { return }
         try await KafkaBlocking.run { [client] in try client.consumerClose() }
     }
 

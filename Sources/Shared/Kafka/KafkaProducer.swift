@@ -26,7 +26,7 @@ public final class KafkaProducer: Sendable {
         var queueSpaceWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let client: RDKafkaClient
+    let client: RDKafkaClient
     /// Shared with the polling thread, which must not keep the producer itself alive.
     private let state: LockedState
     private let pollThread = KafkaThread()
