@@ -1,7 +1,7 @@
 import Dispatch
 
 extension KafkaConsumer {
-    /// The consumer's messages as an async sequence, read by a dedicated polling thread.
+    /// Returns the consumer's messages as an async sequence, read by a dedicated polling thread.
     ///
     /// The first call starts the thread, which calls `rd_kafka_consumer_poll` and fills a buffer
     /// of up to `bufferCapacity` messages. When the buffer is full the thread stops polling until

@@ -4,7 +4,7 @@
 /// `code` is the kind of operation that failed. When librdkafka reported the failure,
 /// `librdkafkaCode` and `librdkafkaText` carry its `rd_kafka_resp_err_t` and the text of
 /// `rd_kafka_err2str`. `isRetriable` means the same call may succeed later without any
-/// change (a broker restarted, a leader moved, a queue was full); `isFatal` means the client
+/// change, for example after a broker restarted or a leader moved. `isFatal` means the client
 /// instance can no longer be used and must be closed and created again.
 public struct KafkaError: Error, Sendable, CustomStringConvertible {
     /// The kind of operation that failed; new kinds can be added without breaking callers.
