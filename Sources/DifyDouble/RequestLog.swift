@@ -57,7 +57,7 @@ final class RequestLog: Sendable {
         state.withLock { $0 = State() }
     }
 
-    /// The entries as JSON, oldest first; `since` skips entries with a lower sequence number.
+    /// Renders the entries as JSON, oldest first, skipping those numbered below `since`.
     func json(since: Int) -> JSONValue {
         let (entries, statuses) = state.withLock { state in (state.entries.filter { $0.sequence >= since }, state.statuses) }
         return .array(entries.map { entry in

@@ -57,8 +57,8 @@ final class RunStore: Sendable {
         }
     }
 
-    /// Stops the running task `taskID` of `appID`; unknown or finished tasks are ignored, as
-    /// Dify 1.9.2 answers success for them too.
+    /// Stops the running task `taskID` of `appID`. Unknown or finished tasks are ignored,
+    /// because Dify 1.9.2 returns success for them too.
     func stop(taskID: String, appID: String) {
         let task = state.withLock { state -> Task<RunOutcome, Never>? in
             guard let runID = state.runByTask[taskID], state.records[runID]?.setup.app.appID == appID else { return nil }
@@ -84,7 +84,7 @@ final class RunStore: Sendable {
         }
     }
 
-    /// Stops every running task and forgets every run.
+    /// Stops every running task and removes every run record.
     func reset() {
         let tasks = state.withLock { state -> [Task<RunOutcome, Never>] in
             let tasks = Array(state.running.values)
