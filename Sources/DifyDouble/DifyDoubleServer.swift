@@ -4,9 +4,9 @@ import Synchronization
 
 /// The Dify Service API double: routes, authentication, request checks and runs.
 ///
-/// Checks happen in the order Dify 1.9.2 makes them: routing (HTML 404, JSON 405), the API
-/// key (401), the JSON body (400 `bad_request`), `user` (400 `invalid_param`), the request
-/// shape (400 `errors` body), the app's mode, the per-app concurrency cap, then the inputs.
+/// Checks run in Dify 1.9.2's order. Routing comes first (HTML 404, JSON 405), then the API
+/// key (401), the JSON body (400 `bad_request`), `user` (400 `invalid_param`) and the request
+/// shape (400 `errors` body). The app's mode, the per-app concurrency cap and the inputs follow.
 final class DifyDoubleServer: Sendable {
     let options: DoubleOptions
     private let apps: [String: DifyApp]
@@ -106,7 +106,7 @@ final class DifyDoubleServer: Sendable {
 
     // MARK: - Authentication
 
-    /// Runs `body` with the app of the request's API key, or answers 401 as Dify does.
+    /// Runs `body` with the app of the request's API key, or returns Dify's 401 response.
     private func authenticated(_ request: HTTPRequest, _ body: (DifyApp) async throws -> HTTPResponse) async -> HTTPResponse {
         guard let header = request.header("Authorization"), header.contains(" ") else {
             return DifyResponses.unauthorized("Authorization header must be provided and start with 'Bearer'")
@@ -135,7 +135,7 @@ final class DifyDoubleServer: Sendable {
         }
     }
 
-    /// A request the double answers with an error response instead of running it.
+    /// A request the double rejects with an error response instead of running it.
     struct Rejection: Error {
         let response: HTTPResponse
     }
@@ -242,8 +242,8 @@ final class DifyDoubleServer: Sendable {
         )
     }
 
-    /// Starts the run as a task of its own, so that it goes on when the client goes away, and
-    /// answers with its stream or, in blocking mode, with its result once it ends.
+    /// Starts the run as a task of its own, so that it goes on when the client goes away.
+    /// Returns its stream, or in blocking mode its result once it ends.
     private func respond(
         setup: RunSetup,
         streaming: Bool,

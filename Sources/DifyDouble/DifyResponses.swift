@@ -23,7 +23,7 @@ enum DifyResponses {
         HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + apiHeaders, bytes: Array(text.utf8))
     }
 
-    /// The common error body `{"code", "message", "status"}`.
+    /// Builds the common error body `{"code", "message", "status"}`.
     static func error(_ status: Int, _ code: String, _ message: String, extraHeaders: [(name: String, value: String)] = []) -> HTTPResponse {
         json(status, .object([("code", .string(code)), ("message", .string(message)), ("status", .int(status))]), extraHeaders: extraHeaders)
     }
@@ -36,7 +36,7 @@ enum DifyResponses {
         error(401, "unauthorized", message, extraHeaders: [("WWW-Authenticate", "Bearer realm=\"api\"")])
     }
 
-    /// The other 400 shape, from request parsing: `{"errors": {field: message}, "message": ...}`.
+    /// Builds the other 400 shape, from request parsing: `{"errors": {field: message}, "message": ...}`.
     static func payloadInvalid(field: String, message: String) -> HTTPResponse {
         json(400, .object([
             ("errors", .object([(field, .string(message))])),
@@ -83,7 +83,7 @@ enum DifyResponses {
         )
     }
 
-    /// The answer to a forced `status`: Dify's own body, or a proxy's HTML page for 502-504.
+    /// Builds the response to a forced `status`: Dify's own body, or a proxy's HTML page for 502-504.
     static func forced(status: Int, retryAfter: Int?) -> HTTPResponse {
         let retryHeaders: [(name: String, value: String)] = retryAfter.map { [("Retry-After", String($0))] } ?? []
         switch status {

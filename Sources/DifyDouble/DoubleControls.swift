@@ -2,9 +2,9 @@ import Foundation
 import Shared
 import Synchronization
 
-/// Behaviour a test asks of the double for run requests: forced errors, delays, cut streams.
+/// Behaviour a test requests of the double for run requests: forced errors, delays, cut streams.
 struct Behaviour: Sendable {
-    /// HTTP status to answer instead of running (400, 401, 403, 404, 429, 500, 502, 503, 504).
+    /// HTTP status to return instead of running (400, 401, 403, 404, 429, 500, 502, 503, 504).
     var status: Int?
     /// `Retry-After` seconds sent with a forced 429 or 503.
     var retryAfter: Int?

@@ -78,7 +78,7 @@ final class MessageSimulation: @unchecked Sendable {
         )
     }
 
-    /// The blocking answer: one `message` object with the whole answer and its usage.
+    /// Builds the blocking response: one `message` object with the whole answer and its usage.
     func blockingBody(outcome: RunOutcome) -> OrderedJSON {
         var members: [(String, OrderedJSON)] = [
             ("event", .string("message")), ("task_id", .string(setup.taskID)), ("id", .string(messageID)),

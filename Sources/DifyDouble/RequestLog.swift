@@ -5,7 +5,7 @@ import Synchronization
 /// Requests the double received, for tests and the lateness benchmark.
 ///
 /// Bodies are kept as received and parsed only when listed, so logging costs little on the
-/// hot path. Keeps the latest `capacity` entries.
+/// hot path. Keeps at least the latest `capacity` entries.
 final class RequestLog: Sendable {
     struct Entry: Sendable {
         let sequence: Int
@@ -26,7 +26,7 @@ final class RequestLog: Sendable {
     private let state = Mutex(State())
     private let capacity: Int
 
-    init(capacity: Int = 200_000) {
+    init(capacity: Int = 100_000) {
         self.capacity = capacity
     }
 
@@ -39,7 +39,8 @@ final class RequestLog: Sendable {
                 sequence: sequence, receivedAt: time, method: request.method, path: request.path,
                 query: request.queryItems, body: request.body, traceHeader: request.header("X-Trace-Id")
             ))
-            if state.entries.count > capacity {
+            // Drop the oldest tenth at once, so eviction costs O(1) per request on average.
+            if state.entries.count > capacity + capacity / 10 {
                 let dropped = state.entries.count - capacity
                 for entry in state.entries.prefix(dropped) { state.statuses[entry.sequence] = nil }
                 state.entries.removeFirst(dropped)
@@ -56,7 +57,7 @@ final class RequestLog: Sendable {
         state.withLock { $0 = State() }
     }
 
-    /// The entries as JSON, oldest first; `since` skips entries with a lower sequence number.
+    /// Renders the entries as JSON, oldest first, skipping those numbered below `since`.
     func json(since: Int) -> JSONValue {
         let (entries, statuses) = state.withLock { state in (state.entries.filter { $0.sequence >= since }, state.statuses) }
         return .array(entries.map { entry in

@@ -5,7 +5,7 @@ import Synchronization
 /// Runs the double has started: their records for `GET /v1/workflows/run/{id}` and the logs,
 /// and the tasks of running ones so that a stop can reach them.
 ///
-/// Keeps the latest `capacity` runs; older records are dropped, as a test double may.
+/// Keeps at least the latest `capacity` runs; older records are dropped in batches.
 final class RunStore: Sendable {
     struct Record: Sendable {
         let setup: RunSetup
@@ -23,7 +23,7 @@ final class RunStore: Sendable {
     private let state = Mutex(State())
     private let capacity: Int
 
-    init(capacity: Int = 50_000) {
+    init(capacity: Int = 10_000) {
         self.capacity = capacity
     }
 
@@ -32,7 +32,8 @@ final class RunStore: Sendable {
             state.records[setup.runID] = Record(setup: setup, outcome: nil, logID: UUID().uuidString.lowercased())
             state.order.append(setup.runID)
             state.runByTask[setup.taskID] = setup.runID
-            if state.order.count > capacity {
+            // Drop the oldest tenth at once, so eviction costs O(1) per run on average.
+            if state.order.count > capacity + capacity / 10 {
                 let dropped = state.order.prefix(state.order.count - capacity)
                 for runID in dropped { state.records[runID] = nil }
                 state.order.removeFirst(dropped.count)
@@ -56,8 +57,8 @@ final class RunStore: Sendable {
         }
     }
 
-    /// Stops the running task `taskID` of `appID`; unknown or finished tasks are ignored, as
-    /// Dify 1.9.2 answers success for them too.
+    /// Stops the running task `taskID` of `appID`. Unknown or finished tasks are ignored,
+    /// because Dify 1.9.2 returns success for them too.
     func stop(taskID: String, appID: String) {
         let task = state.withLock { state -> Task<RunOutcome, Never>? in
             guard let runID = state.runByTask[taskID], state.records[runID]?.setup.app.appID == appID else { return nil }
@@ -83,7 +84,7 @@ final class RunStore: Sendable {
         }
     }
 
-    /// Stops every running task and forgets every run.
+    /// Stops every running task and removes every run record.
     func reset() {
         let tasks = state.withLock { state -> [Task<RunOutcome, Never>] in
             let tasks = Array(state.running.values)

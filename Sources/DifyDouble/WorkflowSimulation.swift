@@ -3,10 +3,10 @@ import Shared
 
 /// Plays one run of the recorded workflow app, emitting its Server-Sent Events with timing.
 ///
-/// The graph is the one recorded from Dify 1.9.2: Start, an HTTP node calling a stub (the
-/// `sleep` input is its delay; `fail=yes` makes it fail, retry once after 200 ms and fail
-/// again), IF/ELSE on `mode`, then End, or a time tool and an iteration with one inner HTTP
-/// node before End. Frames are batched and handed to `emit` before each wait and at the end,
+/// The graph is the one recorded from Dify 1.9.2. Start leads to an HTTP node calling a stub,
+/// whose delay is the `sleep` input and which, with `fail=yes`, fails, retries once after
+/// 200 ms and fails again. IF/ELSE on `mode` then leads to End, or to a time tool and an
+/// iteration with one inner HTTP node before End. Frames are batched and handed to `emit` before each wait and at the end,
 /// so a run without delays costs two hand-overs.
 ///
 /// - Important: cancelling the task that runs `run()` is how a stop arrives; the outcome then
@@ -363,7 +363,7 @@ final class WorkflowSimulation: @unchecked Sendable {
     }
 }
 
-/// How a simulated run ended.
+/// The end state of a simulated run.
 struct RunOutcome: Sendable {
     /// Status `GET /v1/workflows/run/{id}` reports (`stopped` after a stop).
     let status: String

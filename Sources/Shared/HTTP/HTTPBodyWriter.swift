@@ -73,6 +73,10 @@ public final class HTTPBodyWriter: Sendable {
         wakeHook.withLock { $0 = hook }
     }
 
+    func clearWakeHook() {
+        wakeHook.withLock { $0 = nil }
+    }
+
     /// Marks the body complete; `failed` closes the connection without the final chunk.
     func finish(failed: Bool) {
         let wake = state.withLock { state -> Bool in

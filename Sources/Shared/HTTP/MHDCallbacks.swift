@@ -314,15 +314,24 @@ final class MHDRequest: @unchecked Sendable {
     }
 
     func completed(cleanly: Bool) {
-        let (handlerTask, producerTask) = shared.withLock { state in
+        // Clearing the tasks, the writer and its wake hook breaks the reference cycles
+        // between this request, its writer and the tasks, so all of them are freed.
+        let (handlerTask, producerTask, writer) = shared.withLock { state in
             state.completed = true
-            return (state.handlerTask, state.producerTask)
+            defer {
+                state.handlerTask = nil
+                state.producerTask = nil
+                state.writer = nil
+            }
+            return (state.handlerTask, state.producerTask, state.writer)
         }
         handlerTask?.cancel()
         if let writer {
             _ = writer.markClientGone()
+            writer.clearWakeHook()
         }
         producerTask?.cancel()
+        self.writer = nil
         core.unregister(self)
     }
 
