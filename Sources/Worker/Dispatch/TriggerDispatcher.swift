@@ -32,6 +32,7 @@ actor TriggerDispatcher {
         let partition: Int
         let offset: Int64
         let jobID: String?
+        let attempt: Int
     }
 
     private let apps: [String: WorkerApp]
@@ -52,8 +53,9 @@ actor TriggerDispatcher {
     private var originInFlight: [String: Int] = [:]
     private var wakeups: [String: Task<Void, Never>] = [:]
     private var throttleNoticed: Set<String> = []
-    /// Ids of triggers waiting in a lane or for their `not_before`, to catch duplicates.
-    private var waitingIDs: Set<String> = []
+    /// Attempt numbers of triggers waiting in a lane or for their `not_before`, by trigger id,
+    /// to catch duplicates.
+    private var waitingIDs: [String: Int] = [:]
     private var draining = false
 
     init(
@@ -92,7 +94,7 @@ actor TriggerDispatcher {
         partitions[partition] = nil
         for name in lanes.keys {
             let dropped = lanes[name]!.remove { $0.partition == partition }
-            for queued in dropped { waitingIDs.remove(queued.trigger.id) }
+            for queued in dropped { waitingIDs[queued.trigger.id] = nil }
             if !dropped.isEmpty {
                 logger.info("queued triggers handed back", [LogKey.partition: "\(partition)", LogKey.app: name, "count": "\(dropped.count)"])
             }
@@ -151,8 +153,12 @@ actor TriggerDispatcher {
 
     /// Decides from the run state whether a trigger is new, a duplicate, or a run to adopt.
     private func duplicateCheck(_ trigger: Trigger) -> DuplicateDecision {
-        if running[trigger.id] != nil || waitingIDs.contains(trigger.id) {
-            return .duplicate("already held by this worker")
+        // The next attempt of a running trigger arrives before the running attempt has ended,
+        // because the attempt publishes its successor first: only same or older attempts are
+        // duplicates.
+        let heldAttempt = running[trigger.id]?.attempt ?? waitingIDs[trigger.id]
+        if let heldAttempt, trigger.effectiveAttempt <= heldAttempt {
+            return .duplicate(trigger.effectiveAttempt < heldAttempt ? "stale attempt" : "already held by this worker")
         }
         guard let state = runStates[trigger.id] else { return .run(adopt: nil) }
         let attempt = trigger.effectiveAttempt
@@ -223,7 +229,7 @@ actor TriggerDispatcher {
             } else {
                 for name in lanes.keys {
                     for queued in lanes[name]!.remove(where: { $0.trigger.id == target }) {
-                        waitingIDs.remove(queued.trigger.id)
+                        waitingIDs[queued.trigger.id] = nil
                         var result = ResultFactory.base(for: queued.trigger, workerID: workerID, settings: executor.settings)
                         ResultFactory.markStopped(&result, reason: .cancelled(actor: actor), timeout: .zero)
                         result.finishedAt = Date()
@@ -239,7 +245,7 @@ actor TriggerDispatcher {
     // MARK: - Queues and starts
 
     private func delay(_ queued: QueuedTrigger, until instant: Date) {
-        waitingIDs.insert(queued.trigger.id)
+        waitingIDs[queued.trigger.id] = queued.trigger.effectiveAttempt
         let seconds = max(0, instant.timeIntervalSinceNow)
         Task { [weak self] in
             try? await Task.sleep(for: .seconds(seconds))
@@ -248,7 +254,7 @@ actor TriggerDispatcher {
     }
 
     private func releaseDelayed(_ queued: QueuedTrigger) {
-        waitingIDs.remove(queued.trigger.id)
+        waitingIDs[queued.trigger.id] = nil
         // A revoked partition's delayed trigger is redelivered to the new owner.
         guard !draining, partitions[queued.partition] != nil else { return }
         enqueue(queued)
@@ -260,7 +266,7 @@ actor TriggerDispatcher {
             lanes[name] = AppLane(app: app, now: now)
         }
         lanes[name]?.enqueue(queued)
-        waitingIDs.insert(queued.trigger.id)
+        waitingIDs[queued.trigger.id] = queued.trigger.effectiveAttempt
         updateQueueMetrics()
         pump(app: name)
     }
@@ -309,8 +315,10 @@ actor TriggerDispatcher {
     private func start(_ queued: QueuedTrigger, app: WorkerApp, chargedTokens: Double) {
         let control = RunControl()
         let trigger = queued.trigger
-        waitingIDs.remove(trigger.id)
-        running[trigger.id] = RunningEntry(control: control, app: app.name, partition: queued.partition, offset: queued.offset, jobID: trigger.jobID)
+        waitingIDs[trigger.id] = nil
+        running[trigger.id] = RunningEntry(
+            control: control, app: app.name, partition: queued.partition, offset: queued.offset, jobID: trigger.jobID,
+            attempt: trigger.effectiveAttempt)
         originInFlight[app.origin, default: 0] += 1
         throttleNoticed.remove(trigger.id)
         metrics.inFlight.add(1, [LogKey.app: app.name])
@@ -325,7 +333,10 @@ actor TriggerDispatcher {
 
     private func ended(_ queued: QueuedTrigger, app: WorkerApp, report: ExecutionReport, chargedTokens: Double) {
         let trigger = queued.trigger
-        running[trigger.id] = nil
+        // The trigger's next attempt may be running already under the same id.
+        if running[trigger.id]?.attempt == trigger.effectiveAttempt {
+            running[trigger.id] = nil
+        }
         originInFlight[app.origin, default: 1] -= 1
         metrics.inFlight.add(-1, [LogKey.app: app.name])
         lanes[app.name]?.finished(jobID: trigger.jobID, chargedTokens: chargedTokens, actualTokens: report.tokens, now: now)
