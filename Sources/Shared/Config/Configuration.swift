@@ -15,7 +15,7 @@ public struct Configuration: Decodable, Sendable {
     public var worker: WorkerSettings
     public var logging: LoggingSettings
 
-    /// Where each job was defined, by job index, for messages about a job.
+    /// Position of each job in its file, by job index, for messages about a job.
     public var jobMarks: [YAMLMark] = []
     public var file: String = "<input>"
 
@@ -50,7 +50,7 @@ public struct Configuration: Decodable, Sendable {
     }
 }
 
-/// Where the Kafka cluster is and how topics are named.
+/// Broker addresses, topic naming and librdkafka settings.
 public struct KafkaSettings: Codable, Sendable {
     public var bootstrapServers: String = "127.0.0.1:9092"
     public var topicPrefix: String = "dify."

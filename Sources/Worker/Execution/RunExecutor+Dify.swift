@@ -2,13 +2,13 @@ import Foundation
 import Shared
 import Synchronization
 
-/// What one call to Dify came to, with the ids learned on the way.
+/// Outcome of one call to Dify, with the run and task ids learned during the call.
 struct DifyCall: Sendable {
     enum Ending: Sendable {
         case completed(DifyRunOutcome)
         case failed(DifyError)
-        /// The worker stopped waiting without a final frame: `stopSent` tells whether Dify was
-        /// asked to stop the run.
+        /// The worker stopped waiting without a final frame; a stop was sent to Dify only when
+        /// a task id was known.
         case abandoned(StopReason)
     }
 

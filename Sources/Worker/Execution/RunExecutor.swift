@@ -12,7 +12,7 @@ struct QueuedTrigger: Sendable {
     var adopt: RunState?
 }
 
-/// How one attempt ended, as the dispatcher needs to know it.
+/// Outcome of one attempt, as the dispatcher uses it.
 enum ExecutionReport: Sendable {
     /// The final result was published.
     case finished(RunResult)
@@ -27,7 +27,7 @@ enum ExecutionReport: Sendable {
 
 /// Feedback from an attempt to the app's limits.
 struct AttemptFeedback: Sendable {
-    /// Dify answered with a throttle (429, or Dify 1.9.2's 400 "Too many requests").
+    /// Dify returned a throttle error (429, or Dify 1.9.2's 400 "Too many requests").
     var throttled = false
     var retryAfter: Duration?
 }
