@@ -1,0 +1,47 @@
+import Foundation
+import Shared
+
+/// Decodes, validates and compiles jobs read from the `jobs` topic or posted to the API, with
+/// the same ``JobValidator`` checks as job files.
+struct JobCompiler: Sendable {
+    let validator: JobValidator
+    let calendars: CalendarRegistry
+
+    init(configuration: Configuration, calendars: CalendarRegistry) {
+        self.calendars = calendars
+        self.validator = JobValidator(
+            knownApps: configuration.apps.isEmpty ? nil : Set(configuration.apps.keys),
+            knownCalendars: Set(configuration.calendars.keys),
+            scheduleCheck: JobValidator.scheduleCheck(lookup: calendars.lookup))
+    }
+
+    /// A job that failed to decode or validate, with every problem.
+    struct Rejection: Error, Sendable, CustomStringConvertible {
+        var problems: [JobProblem]
+        var description: String { problems.map(\.description).joined(separator: "; ") }
+    }
+
+    /// Decodes a job from a topic message value.
+    ///
+    /// - Throws: ``Rejection`` naming the field of each problem.
+    func decode(_ bytes: [UInt8]) throws -> Job {
+        do {
+            return try MessageCodec.decode(Job.self, from: Data(bytes), maxVersion: Job.currentVersion)
+        } catch let error as MessageError {
+            throw Rejection(problems: [JobProblem(field: error.field ?? "job", message: error.reason)])
+        }
+    }
+
+    /// Validates `job` and compiles its schedule.
+    ///
+    /// - Throws: ``Rejection`` with every problem the validator found.
+    func compile(_ job: Job) throws -> CompiledSchedule {
+        let problems = validator.problems(in: job)
+        guard problems.isEmpty else { throw Rejection(problems: problems) }
+        do {
+            return try CompiledSchedule(spec: job.schedule, jobID: job.id, calendars: calendars.lookup)
+        } catch {
+            throw Rejection(problems: [JobProblem(field: "schedule", message: "\(error)")])
+        }
+    }
+}
