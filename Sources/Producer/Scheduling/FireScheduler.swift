@@ -41,6 +41,8 @@ actor FireScheduler {
     private let logger: Logger
     private let metrics: ProducerMetrics
     private var stopped = false
+    /// Partitions being released: their jobs start no new writes.
+    private var releasing: Set<Int> = []
     private var changedStates: Set<String> = []
     private var deletedStates: Set<String> = []
     /// Called when states changed, so the checkpointer writes them soon.
@@ -111,7 +113,19 @@ actor FireScheduler {
 
     /// Drops every job of `partitions` (they were revoked) and returns their changed states,
     /// which the caller writes before the partitions go.
-    func release(partitions: Set<Int>) -> [JobState] {
+    ///
+    /// Waits (up to `timeout`) for fires of those jobs being written, so the states returned
+    /// hold them and the next owner does not plan the same instants again.
+    func release(partitions: Set<Int>, timeout: Duration = .seconds(10)) async -> [JobState] {
+        releasing.formUnion(partitions)
+        defer { releasing.subtract(partitions) }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline,
+            slots.contains(where: { slot in slot.map { $0.inFlight && partitions.contains(Int($0.partition)) } ?? false })
+        {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+
         var states: [JobState] = []
         for (jobID, index) in slotByJob {
             guard let slot = slots[Int(index)], partitions.contains(Int(slot.partition)) else { continue }
@@ -273,7 +287,9 @@ actor FireScheduler {
 
         while let top = queue.first, top.fireAtMilliseconds <= nowMilliseconds {
             _ = queue.popFirst()
-            guard isCurrent(top), let slot = slots[Int(top.slot)], let fire = slot.next, !slot.state.paused else { continue }
+            guard isCurrent(top), let slot = slots[Int(top.slot)], let fire = slot.next, !slot.state.paused,
+                !releasing.contains(Int(slot.partition))
+            else { continue }
             lateness = max(lateness, nowMilliseconds - top.fireAtMilliseconds)
 
             let policy = misfirePolicy(of: slot.job)
