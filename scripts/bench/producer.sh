@@ -19,7 +19,7 @@ TANSU=${TANSU:-.tools/bin/tansu}
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   swift build -c release --product dify-producer >&2
 fi
-binary=.build/release/dify-producer
+binary=${BINARY:-.build/release/dify-producer}
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
