@@ -200,19 +200,27 @@ final class JobOwnership: Service {
 
     /// Installs rebuilt jobs into the scheduler; returns how many were installed.
     private func install(_ data: PartitionRebuild) async -> Int {
-        var installed = 0
         let now = Date()
+        var batch: [FireScheduler.Installation] = []
+        var installed = 0
+        batch.reserveCapacity(1000)
         for (jobID, message) in data.jobs {
             guard let value = message.value else { continue }
             do {
                 let job = try compiler.decode(value)
                 let schedule = try compiler.compile(job)
-                await scheduler.upsert(job: job, schedule: schedule, partition: message.partition, state: data.states[jobID], now: now)
-                installed += 1
+                batch.append(FireScheduler.Installation(job: job, schedule: schedule, partition: message.partition, state: data.states[jobID]))
             } catch {
                 logger.warning("job in the registry rejected", [LogKey.jobID: jobID, LogKey.error: "\(error)"])
             }
+            if batch.count == 1000 {
+                await scheduler.upsert(batch, now: now)
+                installed += batch.count
+                batch.removeAll(keepingCapacity: true)
+            }
         }
+        await scheduler.upsert(batch, now: now)
+        installed += batch.count
         for (_, results) in data.lastResults {
             for result in results { await scheduler.runEnded(result) }
         }

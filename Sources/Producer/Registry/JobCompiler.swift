@@ -9,10 +9,12 @@ struct JobCompiler: Sendable {
 
     init(configuration: Configuration, calendars: CalendarRegistry) {
         self.calendars = calendars
+        // The schedule is compiled once in compile(_:), which reports its problems as the
+        // validator's schedule check would, so the validator skips it.
         self.validator = JobValidator(
             knownApps: configuration.apps.isEmpty ? nil : Set(configuration.apps.keys),
             knownCalendars: Set(configuration.calendars.keys),
-            scheduleCheck: JobValidator.scheduleCheck(lookup: calendars.lookup))
+            scheduleCheck: { _ in [] })
     }
 
     /// A job that failed to decode or validate, with every problem.
@@ -36,12 +38,14 @@ struct JobCompiler: Sendable {
     ///
     /// - Throws: ``Rejection`` with every problem the validator found.
     func compile(_ job: Job) throws -> CompiledSchedule {
-        let problems = validator.problems(in: job)
-        guard problems.isEmpty else { throw Rejection(problems: problems) }
+        var problems = validator.problems(in: job)
+        var schedule: CompiledSchedule?
         do {
-            return try CompiledSchedule(spec: job.schedule, jobID: job.id, calendars: calendars.lookup)
+            schedule = try CompiledSchedule(spec: job.schedule, jobID: job.id, calendars: calendars.lookup)
         } catch {
-            throw Rejection(problems: [JobProblem(field: "schedule", message: "\(error)")])
+            problems += error.problems.map { JobProblem(field: "schedule", message: $0.description) }
         }
+        guard problems.isEmpty, let schedule else { throw Rejection(problems: problems) }
+        return schedule
     }
 }

@@ -103,6 +103,21 @@ actor FireScheduler {
         metrics.jobsOwned.set(Double(slotByJob.count))
     }
 
+    /// One job to add with ``upsert(_:now:)``.
+    struct Installation: Sendable {
+        var job: Job
+        var schedule: CompiledSchedule
+        var partition: Int
+        var state: JobState?
+    }
+
+    /// Adds or replaces many jobs in one call, as a rebuild does.
+    func upsert(_ installations: [Installation], now: Date = Date()) {
+        for item in installations {
+            upsert(job: item.job, schedule: item.schedule, partition: item.partition, state: item.state, now: now)
+        }
+    }
+
     /// Removes a job that was deleted; its state is deleted at the next checkpoint.
     func delete(jobID: String) {
         guard remove(jobID: jobID) else { return }
