@@ -98,7 +98,7 @@ final class ProducerService: Service {
                 let event = ScheduleEvent(type: .stopRequested, jobID: job.id, triggerID: target, app: job.app, actor: cancel.actor, detail: [
                     "reason": .string("overlap: cancel_previous"),
                 ])
-                try? await publisher.publish(event: event)
+                _ = try? await publisher.publish(event: event)
                 return true
             },
             event: { event in

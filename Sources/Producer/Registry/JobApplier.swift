@@ -84,17 +84,17 @@ struct JobApplier: Sendable {
 
         for job in outcome.added {
             try await registry.put(job)
-            try? await publisher.publish(event: ScheduleEvent(type: .jobCreated, jobID: job.id, app: job.app, actor: actor, detail: ["via": .string("apply")]))
+            _ = try? await publisher.publish(event: ScheduleEvent(type: .jobCreated, jobID: job.id, app: job.app, actor: actor, detail: ["via": .string("apply")]))
         }
         for change in outcome.changed {
             try await registry.put(change.job)
-            try? await publisher.publish(event: ScheduleEvent(type: .jobUpdated, jobID: change.job.id, app: change.job.app, actor: actor, detail: [
+            _ = try? await publisher.publish(event: ScheduleEvent(type: .jobUpdated, jobID: change.job.id, app: change.job.app, actor: actor, detail: [
                 "via": .string("apply"), "fields": .array(change.fields.map { .string($0) }),
             ]))
         }
         for id in outcome.removed {
             try await registry.delete(jobID: id)
-            try? await publisher.publish(event: ScheduleEvent(type: .jobDeleted, jobID: id, app: existing[id]?.app, actor: actor, detail: ["via": .string("apply --prune")]))
+            _ = try? await publisher.publish(event: ScheduleEvent(type: .jobDeleted, jobID: id, app: existing[id]?.app, actor: actor, detail: ["via": .string("apply --prune")]))
         }
         return outcome
     }

@@ -1,12 +1,21 @@
 import Foundation
 import Shared
 
+/// What a fire decision reads of a job.
+protocol FireTarget: Sendable {
+    var id: String { get }
+    var app: String { get }
+    var effectiveOverlap: OverlapPolicy { get }
+}
+
+extension Job: FireTarget {}
+
 /// Turns a job's due instants into the steps the fire loop writes: misfire handling first, then
 /// the `overlap` policy for each fire against the job's open run. Pure, so it is tested without
 /// a broker.
 enum FireDecisions {
     /// The steps for a misfire plan, starting from `state`.
-    static func steps(job: Job, plan: MisfirePlan, state initial: JobState, policy: MisfirePolicy, now: Date) -> [FireStep] {
+    static func steps(job: some FireTarget, plan: MisfirePlan, state initial: JobState, policy: MisfirePolicy, now: Date) -> [FireStep] {
         var state = initial
         var steps: [FireStep] = []
 
@@ -42,7 +51,7 @@ enum FireDecisions {
     }
 
     /// The step of one fire under the job's overlap policy, updating `state`.
-    static func step(job: Job, fire: ScheduledFire, state: inout JobState, now: Date) -> FireStep {
+    static func step(job: some FireTarget, fire: ScheduledFire, state: inout JobState, now: Date) -> FireStep {
         let triggerID = TriggerID.scheduled(jobID: job.id, scheduledAt: fire.scheduledAt)
         var actions: [FireAction] = []
         state.lastScheduledAt = max(state.lastScheduledAt ?? .distantPast, fire.scheduledAt)
@@ -74,7 +83,7 @@ enum FireDecisions {
         return FireStep(actions: actions, stateAfter: state)
     }
 
-    static func skippedEvent(job: Job, fire: ScheduledFire, openTriggerID: String, reason: String) -> ScheduleEvent {
+    static func skippedEvent(job: some FireTarget, fire: ScheduledFire, openTriggerID: String, reason: String) -> ScheduleEvent {
         ScheduleEvent(
             type: .skippedOverlap, jobID: job.id, triggerID: TriggerID.scheduled(jobID: job.id, scheduledAt: fire.scheduledAt),
             app: job.app, detail: [

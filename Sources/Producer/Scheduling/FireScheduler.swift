@@ -10,10 +10,34 @@ import Shared
 /// fire that cannot be written (the broker is down) is tried again a second later with the same
 /// scheduled instant, so its trigger id does not change and nothing is skipped.
 actor FireScheduler {
+    /// A compiled schedule behind a reference, so jobs with the same schedule share one.
+    final class SharedSchedule: Sendable {
+        let schedule: CompiledSchedule
+
+        init(_ schedule: CompiledSchedule) {
+            self.schedule = schedule
+        }
+    }
+
+    /// A job as the fire loop keeps it: the definition encoded as compact JSON, decoded when
+    /// a fire is written, and the few fields every fire decision reads.
+    struct StoredJob: FireTarget {
+        let id: String
+        let app: String
+        let effectiveOverlap: OverlapPolicy
+        let misfire: MisfirePlan.Policy
+        let encoded: [UInt8]
+
+        func decode() -> Job? {
+            try? JSONDecoder().decode(Job.self, from: Data(encoded))
+        }
+    }
+
     /// One job and where its schedule stands.
     struct Slot: Sendable {
-        var job: Job
-        var schedule: CompiledSchedule
+        var job: StoredJob
+        var shared: SharedSchedule
+        var schedule: CompiledSchedule { shared.schedule }
         var partition: Int32
         var state: JobState
         var next: ScheduledFire?
@@ -33,6 +57,10 @@ actor FireScheduler {
     /// Bumped whenever a slot's job changes or goes, so queue entries made before are stale.
     private var generations: [UInt32] = []
     private var slotByJob: [String: Int32] = [:]
+    /// Compiled schedules without jitter by spec: such a schedule computes the same instants for
+    /// every job, so one copy serves all jobs with that spec.
+    // TODO: drop entries no job uses any more; they are bounded by the distinct specs seen.
+    private var sharedSchedules: [ScheduleSpec: SharedSchedule] = [:]
     private var freeSlots: [Int32] = []
     private var queue = FireQueue()
     private let waker = Waker()
@@ -75,7 +103,7 @@ actor FireScheduler {
         if let existing {
             state = existing.state
         }
-        if state.lastScheduledAt == nil || (existing.map { $0.job.schedule != job.schedule } ?? false) {
+        if state.lastScheduledAt == nil || (existing.map { $0.schedule.spec != job.schedule } ?? false) {
             state.lastScheduledAt = max(state.lastScheduledAt ?? now, now)
             markChanged(job.id)
         }
@@ -91,7 +119,19 @@ actor FireScheduler {
             generations.append(0)
         }
         generations[Int(index)] &+= 1
-        var slot = Slot(job: job, schedule: schedule, partition: Int32(partition), state: state)
+        let shared: SharedSchedule
+        if schedule.jitterMilliseconds == 0 {
+            if let cached = sharedSchedules[job.schedule] {
+                shared = cached
+            } else {
+                shared = SharedSchedule(schedule)
+                sharedSchedules[job.schedule] = shared
+            }
+        } else {
+            shared = SharedSchedule(schedule)
+        }
+        let stored = StoredJob(id: job.id, app: job.app, effectiveOverlap: job.effectiveOverlap, misfire: misfirePolicy(of: job), encoded: Array(MessageCodec.encode(job)))
+        var slot = Slot(job: stored, shared: shared, partition: Int32(partition), state: state)
         if let existing {
             slot.inFlight = existing.inFlight
             slot.pendingResults = existing.pendingResults
@@ -231,7 +271,8 @@ actor FireScheduler {
 
     func view(jobID: String) -> JobView? {
         guard let index = slotByJob[jobID], let slot = slots[Int(index)] else { return nil }
-        return JobView(job: slot.job, state: slot.state, next: slot.next, partition: Int(slot.partition))
+        guard let job = slot.job.decode() else { return nil }
+        return JobView(job: job, state: slot.state, next: slot.next, partition: Int(slot.partition))
     }
 
     func next(jobID: String) -> ScheduledFire? {
@@ -307,7 +348,7 @@ actor FireScheduler {
             else { continue }
             lateness = max(lateness, nowMilliseconds - top.fireAtMilliseconds)
 
-            let policy = misfirePolicy(of: slot.job)
+            let policy = slot.job.misfire
             let plan = MisfirePlan.plan(first: fire, schedule: slot.schedule, firedCount: slot.state.runCount, now: now, policy: policy)
             if !plan.misfired.isEmpty {
                 metrics.misfires.increment(by: Double(plan.misfired.count), ["policy": policy.misfire.rawValue])
@@ -337,8 +378,14 @@ actor FireScheduler {
         guard var slot = slots[Int(index)] else { return }
         slot.inFlight = true
         slots[Int(index)] = slot
-        let job = slot.job
-        Task { [emitter] in
+        let stored = slot.job
+        Task { [emitter, logger] in
+            // Decoded here rather than in the actor, so emissions of many jobs decode in parallel.
+            guard let job = stored.decode() else {
+                logger.error("stored job does not decode, its fires are dropped", [LogKey.jobID: stored.id])
+                await self.finishWriting(index: index, state: nil, failed: false)
+                return
+            }
             var completed: JobState?
             var failed = false
             stepLoop: for step in steps {
