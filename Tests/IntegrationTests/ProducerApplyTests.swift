@@ -5,7 +5,7 @@ import Testing
 /// `dify-producer apply`: the diff, dry runs, pruning only file jobs, re-applying without moving
 /// fires, and files with a problem applied not at all.
 @Suite(.serialized) struct ProducerApplyTests {
-    @Test func applyShowsTheDiffPrunesFileJobsAndKeepsFires() async throws {
+    @Test func applyDiffPruneAndReapply() async throws {
         let cluster = try await SchedulerCluster.start(name: "producer-apply")
         defer { cluster.stop() }
         let config = try cluster.writeConfig()

@@ -5,7 +5,7 @@ import Testing
 /// The control API of a running producer: jobs made, read, changed and deleted over HTTP,
 /// pause and resume, trigger now, backfill, next fires, and 400s that name the field.
 @Suite(.serialized) struct ProducerControlAPITests {
-    @Test func jobsAreManagedThroughTheControlAPI() async throws {
+    @Test func controlAPIManagesJobs() async throws {
         let cluster = try await SchedulerCluster.start(name: "producer-api")
         defer { cluster.stop() }
         let config = try cluster.writeConfig()

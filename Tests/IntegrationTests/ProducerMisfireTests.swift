@@ -9,7 +9,7 @@ import Glibc
 /// A producer stopped with SIGSTOP for 70 s and continued: each misfire policy does what it
 /// promises, with `misfired` events. The policies run as separate jobs during the same pause.
 @Suite(.serialized) struct ProducerMisfireTests {
-    @Test func stoppedProducerAppliesEachMisfirePolicyAfterContinuing() async throws {
+    @Test func stoppedProducerAppliesMisfirePolicies() async throws {
         let cluster = try await SchedulerCluster.start(name: "producer-misfire")
         defer { cluster.stop() }
         // Jobs fire every 5 s. Their own threshold of 5 s makes most of the pause misfires; the

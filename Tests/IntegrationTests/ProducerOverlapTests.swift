@@ -5,7 +5,7 @@ import Testing
 /// `overlap` and fixed `delay` against slow runs of the test double (its input `sleep` makes a
 /// run last that many seconds), all in one producer with one worker.
 @Suite(.serialized) struct ProducerOverlapTests {
-    @Test func overlapPoliciesAndDelayFollowSlowRuns() async throws {
+    @Test func overlapAndDelayFollowSlowRuns() async throws {
         let cluster = try await SchedulerCluster.start(name: "producer-overlap")
         defer { cluster.stop() }
         // Fires every 2 s, runs take 5 s.

@@ -11,7 +11,7 @@ import Testing
         return job
     }
 
-    @Test func diffSortsJobsIntoAddedChangedUnchangedAndRemoved() {
+    @Test func diffSortsJobsByChange() {
         let existing: [String: Job] = [
             "same": JobApplier.normalized(job("same")),
             "edited": JobApplier.normalized(job("edited")),
@@ -27,7 +27,7 @@ import Testing
         #expect(outcome.kept == ["api"])
     }
 
-    @Test func withoutPruneNothingIsRemoved() {
+    @Test func noPruneRemovesNothing() {
         let existing = ["gone": JobApplier.normalized(job("gone"))]
         let outcome = JobApplier.diff(jobs: [], existing: existing, prune: false)
         #expect(outcome.removed.isEmpty)
@@ -35,7 +35,7 @@ import Testing
         #expect(outcome.isEmpty)
     }
 
-    @Test func aStoredJobWithoutVersionCountsAsUnchanged() {
+    @Test func unversionedStoredJobIsUnchanged() {
         var stored = job("old")
         stored.managedBy = .file
         #expect(JobApplier.diff(jobs: [job("old")], existing: ["old": stored], prune: false).unchanged == ["old"])
@@ -44,7 +44,7 @@ import Testing
 
 @Suite struct KeyPartitionerTests {
     /// Kafka's own test vectors for its murmur2 (`UtilsTest.testMurmur2`).
-    @Test func murmur2MatchesTheJavaClient() {
+    @Test func murmur2MatchesJavaClient() {
         let cases: [(String, Int32)] = [
             ("21", -973_932_308), ("foobar", -790_332_482), ("a-little-bit-long-string", -985_981_536),
             ("a-little-bit-longer-string", -1_486_304_829), ("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58_897_971),
@@ -55,7 +55,7 @@ import Testing
         }
     }
 
-    @Test func partitionsAgreeWithLibrdkafka() async throws {
+    @Test func partitionsMatchLibrdkafka() async throws {
         let cluster = try KafkaMockCluster()
         try cluster.createTopic("keys", partitions: 7)
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))

@@ -16,7 +16,7 @@ import Testing
 
     func seconds(_ dates: [Date]) -> [Int] { dates.map { Int($0.timeIntervalSince1970) } }
 
-    @Test func instantsWithinTheThresholdFireLateAndOlderOnesAreMisfires() {
+    @Test func thresholdSeparatesLateFromMisfired() {
         let plan = MisfirePlan.plan(first: first, schedule: schedule, firedCount: 0, now: now, policy: policy(.skip))
         #expect(seconds(plan.misfired) == [1000, 1005])
         #expect(seconds(plan.emit.map(\.scheduledAt)) == Array(stride(from: 1010, through: 1070, by: 5)))
@@ -24,14 +24,14 @@ import Testing
         #expect(plan.lastHandled == now)
     }
 
-    @Test func fireOnceEmitsTheLatestMisfire() {
+    @Test func fireOnceEmitsLatestMisfire() {
         let plan = MisfirePlan.plan(first: first, schedule: schedule, firedCount: 0, now: now, policy: policy(.fireOnce, threshold: 5000))
         #expect(seconds(plan.emit.map(\.scheduledAt)) == [1060, 1065, 1070])
         #expect(plan.misfired.count == 13)
         #expect(plan.givenUp.count == 12)
     }
 
-    @Test func fireAllKeepsToTheCatchupWindowAndTheCap() {
+    @Test func fireAllKeepsWindowAndCap() {
         let windowed = MisfirePlan.plan(first: first, schedule: schedule, firedCount: 0, now: now, policy: policy(.fireAll, threshold: 5000, window: 20_000))
         #expect(seconds(windowed.emit.map(\.scheduledAt)) == [1050, 1055, 1060, 1065, 1070])
         let capped = MisfirePlan.plan(first: first, schedule: schedule, firedCount: 0, now: now, policy: policy(.fireAll, threshold: 5000, maxCatchup: 2))
@@ -39,7 +39,7 @@ import Testing
         #expect(capped.givenUp.count == 11)
     }
 
-    @Test func anOnTimeFireIsNoMisfire() {
+    @Test func onTimeFireIsNoMisfire() {
         let plan = MisfirePlan.plan(first: first, schedule: schedule, firedCount: 0, now: Date(timeIntervalSince1970: 1000.2), policy: policy(.skip))
         #expect(plan.misfired.isEmpty)
         #expect(plan.emit == [first])
@@ -61,7 +61,7 @@ import Testing
         return state
     }
 
-    @Test func skipWritesAnEventInsteadOfATrigger() {
+    @Test func skipWritesEventNotTrigger() {
         var state = openState()
         let step = FireDecisions.step(job: job(.skip), fire: fire, state: &state, now: Date())
         guard case .event(let event) = step.actions.first else { Issue.record("expected an event"); return }
@@ -71,7 +71,7 @@ import Testing
         #expect(state.lastScheduledAt == fire.scheduledAt)
     }
 
-    @Test func bufferOneHoldsOneFireAndSkipsTheNext() {
+    @Test func bufferOneHoldsOneFire() {
         var state = openState()
         let held = FireDecisions.step(job: job(.bufferOne), fire: fire, state: &state, now: Date())
         #expect(held.actions.isEmpty)
@@ -83,7 +83,7 @@ import Testing
         #expect(state.bufferedScheduledAt == fire.scheduledAt)
     }
 
-    @Test func cancelPreviousCancelsTheOpenRunThenFires() {
+    @Test func cancelPreviousCancelsThenFires() {
         var state = openState()
         let step = FireDecisions.step(job: job(.cancelPrevious), fire: fire, state: &state, now: Date())
         guard case .cancel(let target) = step.actions.first, case .trigger(let fired) = step.actions.last else {
@@ -96,7 +96,7 @@ import Testing
         #expect(state.runCount == 1)
     }
 
-    @Test func givenUpMisfiresAreRecordedBeforeOlderCatchUpIsWritten() {
+    @Test func givenUpMisfiresRecordedFirst() {
         let schedule = try! CompiledSchedule(spec: ScheduleSpec(every: "5s"), jobID: "slow", calendars: { _ in nil })
         let first = ScheduledFire(scheduledAt: Date(timeIntervalSince1970: 1000), fireAt: Date(timeIntervalSince1970: 1000))
         let policy = MisfirePlan.Policy(misfire: .fireOnce, thresholdMilliseconds: 5000, catchupWindowMilliseconds: nil, maxCatchup: 10)

@@ -383,7 +383,7 @@ actor FireScheduler {
             // Decoded here rather than in the actor, so emissions of many jobs decode in parallel.
             guard let job = stored.decode() else {
                 logger.error("stored job does not decode, its fires are dropped", [LogKey.jobID: stored.id])
-                await self.finishWriting(index: index, state: nil, failed: false)
+                await self.finishWriting(index: index, jobID: stored.id, state: nil, failed: false)
                 return
             }
             var completed: JobState?
@@ -402,12 +402,13 @@ actor FireScheduler {
                 }
                 completed = step.stateAfter
             }
-            await self.finishWriting(index: index, state: completed, failed: failed)
+            await self.finishWriting(index: index, jobID: stored.id, state: completed, failed: failed)
         }
     }
 
-    private func finishWriting(index: Int32, state: JobState?, failed: Bool) {
-        guard var slot = slots[Int(index)] else { return }
+    private func finishWriting(index: Int32, jobID: String, state: JobState?, failed: Bool) {
+        // The job may have been deleted meanwhile, and its slot given to another job.
+        guard var slot = slots[Int(index)], slot.job.id == jobID else { return }
         slot.inFlight = false
         if let state {
             // Pause and resume requests applied meanwhile win over the state the steps started from.
