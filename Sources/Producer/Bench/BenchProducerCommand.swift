@@ -100,21 +100,19 @@ enum BenchProducerCommand {
         try await producer.close()
         print("rebuild: wrote \(jobs) jobs and states in \(Int((clock.now - writeStart).seconds * 1000)) ms")
 
+        // The rebuild a producer does on assignment, through the same code.
         let compiler = JobCompiler(configuration: configuration, calendars: CalendarRegistry())
         let scheduler = idleScheduler()
+        let ownership = JobOwnership(
+            configuration: configuration, kafka: kafka, scheduler: scheduler, compiler: compiler,
+            publisher: TopicPublisher(producer: try KafkaProducer(configuration: kafka), topics: topics),
+            metrics: ProducerMetrics(registry: MetricsRegistry()), logger: Logger(label: "bench"))
         let start = clock.now
         let reader = KafkaPartitionReader(configuration: kafka)
         let data = try await PartitionRebuild.read(
             partitions: Array(0..<configuration.kafka.partitions), topics: topics, reader: reader, resultStartOffsets: [:])
         let read = clock.now - start
-        let now = Date()
-        var installed = 0
-        for (jobID, message) in data.jobs {
-            guard let value = message.value else { continue }
-            let job = try compiler.decode(value)
-            await scheduler.upsert(job: job, schedule: try compiler.compile(job), partition: message.partition, state: data.states[jobID], now: now)
-            installed += 1
-        }
+        let installed = await ownership.install(data)
         let total = clock.now - start
         print("rebuild: \(installed) jobs over \(configuration.kafka.partitions) partitions in \(Int(total.seconds * 1000)) ms (reading the topics \(Int(read.seconds * 1000)) ms); \(Int(Double(installed) / total.seconds)) jobs/s; RSS \(residentBytes() / 1_048_576) MB")
     }

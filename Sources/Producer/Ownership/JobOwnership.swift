@@ -199,28 +199,49 @@ final class JobOwnership: Service {
     }
 
     /// Installs rebuilt jobs into the scheduler; returns how many were installed.
-    private func install(_ data: PartitionRebuild) async -> Int {
+    ///
+    /// Jobs are decoded and compiled in chunks on every core, then handed to the scheduler.
+    func install(_ data: PartitionRebuild) async -> Int {
         let now = Date()
-        var batch: [FireScheduler.Installation] = []
+        let messages = Array(data.jobs.values)
+        let chunkSize = 2000
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var installed = 0
-        batch.reserveCapacity(1000)
-        for (jobID, message) in data.jobs {
-            guard let value = message.value else { continue }
-            do {
-                let job = try compiler.decode(value)
-                let schedule = try compiler.compile(job)
-                batch.append(FireScheduler.Installation(job: job, schedule: schedule, partition: message.partition, state: data.states[jobID]))
-            } catch {
-                logger.warning("job in the registry rejected", [LogKey.jobID: jobID, LogKey.error: "\(error)"])
+        var start = 0
+        while start < messages.count {
+            // One round: up to `workers` chunks compiled side by side.
+            let round = stride(from: start, to: min(messages.count, start + chunkSize * workers), by: chunkSize).map {
+                Array(messages[$0..<min(messages.count, $0 + chunkSize)])
             }
-            if batch.count == 1000 {
+            start += chunkSize * workers
+            let compiled = await withTaskGroup(of: [FireScheduler.Installation].self) { group in
+                for chunk in round {
+                    group.addTask { [compiler, logger] in
+                        var batch: [FireScheduler.Installation] = []
+                        batch.reserveCapacity(chunk.count)
+                        for message in chunk {
+                            guard let value = message.value, let key = message.keyString else { continue }
+                            do {
+                                let job = try compiler.decode(value)
+                                let schedule = try compiler.compile(job)
+                                batch.append(FireScheduler.Installation(
+                                    job: job, schedule: schedule, partition: message.partition, state: data.states[key], encoded: value))
+                            } catch {
+                                logger.warning("job in the registry rejected", [LogKey.jobID: key, LogKey.error: "\(error)"])
+                            }
+                        }
+                        return batch
+                    }
+                }
+                var all: [[FireScheduler.Installation]] = []
+                for await batch in group { all.append(batch) }
+                return all
+            }
+            for batch in compiled {
                 await scheduler.upsert(batch, now: now)
                 installed += batch.count
-                batch.removeAll(keepingCapacity: true)
             }
         }
-        await scheduler.upsert(batch, now: now)
-        installed += batch.count
         for (_, results) in data.lastResults {
             for result in results { await scheduler.runEnded(result) }
         }
@@ -287,7 +308,7 @@ final class JobOwnership: Service {
                 throw JobCompiler.Rejection(problems: [JobProblem(field: "id", message: "\"\(job.id)\" differs from the message key \"\(key)\"")])
             }
             let schedule = try compiler.compile(job)
-            await scheduler.upsert(job: job, schedule: schedule, partition: message.partition, state: nil)
+            await scheduler.upsert(job: job, schedule: schedule, partition: message.partition, state: nil, encoded: value)
             if let next = await scheduler.next(jobID: job.id) {
                 logger.info("job scheduled", [LogKey.jobID: job.id, "next_fire": Timestamp.rfc3339(next.fireAt)])
             }

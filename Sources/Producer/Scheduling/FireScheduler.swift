@@ -97,7 +97,9 @@ actor FireScheduler {
     /// A job without state is anchored at `now`: instants before it are not fired. A job whose
     /// `schedule` changed is anchored again at `now`, so a new schedule never fires a backlog.
     /// An unchanged schedule keeps its next fire.
-    func upsert(job: Job, schedule: CompiledSchedule, partition: Int, state recorded: JobState?, now: Date = Date()) {
+    ///
+    /// `encoded` is the job's JSON when the caller has it (a message value), so it is not encoded again.
+    func upsert(job: Job, schedule: CompiledSchedule, partition: Int, state recorded: JobState?, encoded: [UInt8]? = nil, now: Date = Date()) {
         var state = recorded ?? JobState(jobID: job.id)
         let existing = slotByJob[job.id].flatMap { slots[Int($0)] }
         if let existing {
@@ -130,7 +132,7 @@ actor FireScheduler {
         } else {
             shared = SharedSchedule(schedule)
         }
-        let stored = StoredJob(id: job.id, app: job.app, effectiveOverlap: job.effectiveOverlap, misfire: misfirePolicy(of: job), encoded: Array(MessageCodec.encode(job)))
+        let stored = StoredJob(id: job.id, app: job.app, effectiveOverlap: job.effectiveOverlap, misfire: misfirePolicy(of: job), encoded: encoded ?? Array(MessageCodec.encode(job)))
         var slot = Slot(job: stored, shared: shared, partition: Int32(partition), state: state)
         if let existing {
             slot.inFlight = existing.inFlight
@@ -149,12 +151,13 @@ actor FireScheduler {
         var schedule: CompiledSchedule
         var partition: Int
         var state: JobState?
+        var encoded: [UInt8]?
     }
 
     /// Adds or replaces many jobs in one call, as a rebuild does.
     func upsert(_ installations: [Installation], now: Date = Date()) {
         for item in installations {
-            upsert(job: item.job, schedule: item.schedule, partition: item.partition, state: item.state, now: now)
+            upsert(job: item.job, schedule: item.schedule, partition: item.partition, state: item.state, encoded: item.encoded, now: now)
         }
     }
 
