@@ -71,4 +71,33 @@ import Testing
         }
         _ = await worker.terminate()
     }
+
+    @Test func newOwnerWaitsForOpenRun() async throws {
+        let cluster = try await SchedulerCluster.start(name: "producer-open-run")
+        defer { cluster.stop() }
+        let config = try cluster.writeConfig("""
+            jobs:
+              - {id: long-run, app: demo, schedule: {every: 2s}, overlap: skip, inputs: {topic: l, mode: plain, sleep: 9}}
+            """)
+        try await cluster.createTopics(config: config)
+        let worker = try cluster.startWorker(config: config, id: "worker-open-run")
+        try await worker.waitForLog("partition assigned")
+        let first = try cluster.startProducer(config: config, id: "producer-first")
+        try await waitUntilAsync("the first fire", timeout: .seconds(30)) { try await !cluster.scheduledTriggers(of: "long-run").isEmpty }
+        try await Task.sleep(for: .seconds(1))
+        first.kill9()
+
+        // The next owner rebuilds the open run from scheduler.state and skips until it ends.
+        let second = try cluster.startProducer(config: config, id: "producer-second")
+        let results = try await cluster.waitForResults("the first run ends", timeout: .seconds(40)) { $0.contains { $0.jobID == "long-run" } }
+        try await waitUntilAsync("a fire after the run ended", timeout: .seconds(20)) { try await cluster.scheduledTriggers(of: "long-run").count >= 2 }
+        let triggers = try await cluster.scheduledTriggers(of: "long-run")
+        let finished = try #require(results.first { $0.triggerID == triggers[0].id }?.finishedAt)
+        #expect(triggers[1].emittedAt! >= finished.addingTimeInterval(-1), "the new owner fired while the run was open")
+        #expect(second.log.contains("job partitions rebuilt"))
+        let skipped = try await cluster.events().filter { $0.type == .skippedOverlap && $0.jobID == "long-run" }
+        #expect(skipped.count >= 2)
+        #expect(await second.terminate() == 0)
+        _ = await worker.terminate()
+    }
 }
