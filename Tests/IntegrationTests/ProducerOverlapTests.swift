@@ -77,7 +77,7 @@ import Testing
         defer { cluster.stop() }
         let config = try cluster.writeConfig("""
             jobs:
-              - {id: long-run, app: demo, schedule: {every: 2s}, overlap: skip, inputs: {topic: l, mode: plain, sleep: 9}}
+              - {id: long-run, app: demo, schedule: {every: 2s}, overlap: skip, inputs: {topic: l, mode: plain, sleep: 20}}
             """)
         try await cluster.createTopics(config: config)
         let worker = try cluster.startWorker(config: config, id: "worker-open-run")
@@ -89,7 +89,7 @@ import Testing
 
         // The next owner rebuilds the open run from scheduler.state and skips until it ends.
         let second = try cluster.startProducer(config: config, id: "producer-second")
-        let results = try await cluster.waitForResults("the first run ends", timeout: .seconds(40)) { $0.contains { $0.jobID == "long-run" } }
+        let results = try await cluster.waitForResults("the first run ends", timeout: .seconds(60)) { $0.contains { $0.jobID == "long-run" } }
         try await waitUntilAsync("a fire after the run ended", timeout: .seconds(20)) { try await cluster.scheduledTriggers(of: "long-run").count >= 2 }
         let triggers = try await cluster.scheduledTriggers(of: "long-run")
         let finished = try #require(results.first { $0.triggerID == triggers[0].id }?.finishedAt)
