@@ -21,6 +21,9 @@ import Testing
         let missingApp = try await api.send("POST", "/v1/jobs", body: ["id": "bad", "schedule": ["every": "1s"]])
         #expect(missingApp.status == 400)
         #expect(missingApp.body["error"]?["field"] == .string("app"))
+        let typo = try await api.send("POST", "/v1/jobs", body: ["id": "typo", "app": "demo", "schedule": ["every": "1s"], "overlapp": "skip"])
+        #expect(typo.status == 400)
+        #expect(typo.body["error"]?["field"] == .string("overlapp"))
         let badID = try await api.send("POST", "/v1/jobs", body: ["id": "no spaces", "app": "demo", "schedule": ["every": "1s"]])
         #expect(badID.body["error"]?["field"] == .string("id"))
 

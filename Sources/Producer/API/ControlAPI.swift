@@ -14,6 +14,13 @@ struct ControlAPI: Sendable {
     /// Most instants one backfill request may emit.
     static let maxBackfill = 1000
 
+    /// Top-level fields of a job; the API rejects others, which are most often typing errors.
+    static let jobFields: Set<String> = [
+        "v", "id", "app", "kind", "schedule", "inputs", "query", "conversation", "user", "response_mode", "timeout", "retry",
+        "overlap", "misfire", "misfire_threshold", "catchup_window", "max_catchup", "max_delay", "priority", "expected_tokens",
+        "alerts", "store_io", "managed_by", "labels", "owner", "description",
+    ]
+
     /// Adds the API's routes to `router`.
     func register(into router: inout Router) {
         let registry = MetricsRegistry.shared
@@ -278,6 +285,9 @@ struct ControlAPI: Sendable {
                 throw HTTPError.badRequest("id in the body differs from the path; a job's id cannot change", field: "id")
             }
             members["id"] = .string(pathID)
+        }
+        if let unknown = members.keys.sorted().first(where: { !Self.jobFields.contains($0) }) {
+            throw HTTPError.badRequest("unknown field \"\(unknown)\": a job has \(Self.jobFields.sorted().joined(separator: ", "))", field: unknown)
         }
         if let managedBy = members["managed_by"], managedBy != .string("api") {
             throw HTTPError.badRequest("jobs made through the API are managed_by: api; manage file jobs with dify-producer apply", field: "managed_by")
