@@ -70,7 +70,9 @@ final class ProducerService: Service {
                 let lateness = Date().timeIntervalSince(fire.fireAt)
                 metrics.triggersEmitted.increment(by: 1, ["source": "schedule"])
                 metrics.emitLateness.observe(max(0, lateness))
-                logger.debug("trigger emitted", [LogKey.jobID: job.id, LogKey.triggerID: trigger.id, LogKey.scheduledAt: Timestamp.rfc3339(fire.scheduledAt)])
+                if logger.isEnabled(.debug) {
+                    logger.debug("trigger emitted", [LogKey.jobID: job.id, LogKey.triggerID: trigger.id, LogKey.scheduledAt: Timestamp.rfc3339(fire.scheduledAt)])
+                }
                 let event = ScheduleEvent(type: .emitted, jobID: job.id, triggerID: trigger.id, app: job.app, detail: [
                     "scheduled_at": .string(Timestamp.rfc3339(fire.scheduledAt)), "lateness_ms": .int(Int64(lateness * 1000)),
                     "source": .string("schedule"),

@@ -21,6 +21,7 @@ enum BenchProducerCommand {
             case "memory": try await memory(jobs: jobs)
             case "rebuild": try await rebuild(configuration: configuration, jobs: jobs)
             case "emit": try await emit(configuration: configuration, jobs: jobs)
+            case "codec": codec(jobs: jobs)
             case let other: throw CommandArguments.UsageError(message: "unknown --measure \(other): use memory, rebuild or emit")
             }
             return 0
@@ -48,6 +49,32 @@ enum BenchProducerCommand {
     static func idleScheduler() -> FireScheduler {
         let emitter = FireEmitter(trigger: { _, _ in true }, cancel: { _, _ in true }, event: { _ in })
         return FireScheduler(settings: .init(), emitter: emitter, metrics: ProducerMetrics(registry: MetricsRegistry()), logger: Logger(label: "bench"))
+    }
+
+    /// Times the JSON work of one fire: decoding the stored job, encoding its trigger and event.
+    static func codec(jobs: Int) {
+        let clock = ContinuousClock()
+        let encoded = (0..<jobs).map { Array(MessageCodec.encode(sampleJob($0))) }
+        var start = clock.now
+        var decoded: [Job] = []
+        decoded.reserveCapacity(jobs)
+        for bytes in encoded {
+            if let job = try? JSONDecoder().decode(Job.self, from: Data(bytes)) { decoded.append(job) }
+        }
+        let decodeTime = clock.now - start
+        start = clock.now
+        var total = 0
+        for job in decoded {
+            total += MessageCodec.encode(TriggerFactory.trigger(for: job, scheduledAt: Date(), source: .schedule)).count
+        }
+        let triggerTime = clock.now - start
+        start = clock.now
+        for job in decoded {
+            total += MessageCodec.encode(ScheduleEvent(type: .emitted, jobID: job.id, triggerID: "t-1", app: job.app, detail: ["scheduled_at": .string(Timestamp.rfc3339(Date()))])).count
+        }
+        let eventTime = clock.now - start
+        func micros(_ duration: Duration) -> Int { Int(duration.seconds * 1_000_000 / Double(jobs)) }
+        print("codec: per fire \(micros(decodeTime)) µs decoding the job, \(micros(triggerTime)) µs encoding the trigger, \(micros(eventTime)) µs encoding the event (\(total / jobs) bytes)")
     }
 
     static func memory(jobs: Int) async throws {
