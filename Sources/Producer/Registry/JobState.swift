@@ -18,6 +18,8 @@ struct JobState: Codable, Hashable, Sendable {
     var lastTriggerID: String?
     /// Fires emitted so far, counted against `max_runs`.
     var runCount: Int = 0
+    /// FNV-1a of the schedule the state was made with; a different schedule starts afresh.
+    var scheduleFingerprint: String?
 
     var paused: Bool = false
     var pauseNote: String?
@@ -46,6 +48,7 @@ struct JobState: Codable, Hashable, Sendable {
         case lastScheduledAt = "last_scheduled_at"
         case lastTriggerID = "last_trigger_id"
         case runCount = "run_count"
+        case scheduleFingerprint = "schedule_fingerprint"
         case pauseNote = "pause_note"
         case pausedBy = "paused_by"
         case pausedAt = "paused_at"
@@ -64,6 +67,7 @@ struct JobState: Codable, Hashable, Sendable {
         lastScheduledAt = try container.decodeIfPresent(Date.self, forKey: .lastScheduledAt)
         lastTriggerID = try container.decodeIfPresent(String.self, forKey: .lastTriggerID)
         runCount = try container.decodeIfPresent(Int.self, forKey: .runCount) ?? 0
+        scheduleFingerprint = try container.decodeIfPresent(String.self, forKey: .scheduleFingerprint)
         paused = try container.decodeIfPresent(Bool.self, forKey: .paused) ?? false
         pauseNote = try container.decodeIfPresent(String.self, forKey: .pauseNote)
         pausedBy = try container.decodeIfPresent(String.self, forKey: .pausedBy)
@@ -74,6 +78,11 @@ struct JobState: Codable, Hashable, Sendable {
         bufferedScheduledAt = try container.decodeIfPresent(Date.self, forKey: .bufferedScheduledAt)
         lastFinishedAt = try container.decodeIfPresent(Date.self, forKey: .lastFinishedAt)
         updatedAt = try container.decodeIfPresent(Date.self, forKey: .updatedAt)
+    }
+
+    /// The fingerprint of a schedule, for ``scheduleFingerprint``.
+    static func fingerprint(of schedule: ScheduleSpec) -> String {
+        String(StableHash.fnv1a64(String(decoding: MessageCodec.encode(schedule), as: UTF8.self)), radix: 16)
     }
 
     /// The state as JSON for API responses.

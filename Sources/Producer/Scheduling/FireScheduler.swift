@@ -13,9 +13,12 @@ actor FireScheduler {
     /// A compiled schedule behind a reference, so jobs with the same schedule share one.
     final class SharedSchedule: Sendable {
         let schedule: CompiledSchedule
+        /// ``JobState/fingerprint(of:)`` of the spec, computed once.
+        let fingerprint: String
 
         init(_ schedule: CompiledSchedule) {
             self.schedule = schedule
+            self.fingerprint = JobState.fingerprint(of: schedule.spec)
         }
     }
 
@@ -105,8 +108,28 @@ actor FireScheduler {
         if let existing {
             state = existing.state
         }
-        if state.lastScheduledAt == nil || (existing.map { $0.schedule.spec != job.schedule } ?? false) {
+        let shared: SharedSchedule
+        if schedule.jitterMilliseconds == 0 {
+            if let cached = sharedSchedules[job.schedule] {
+                shared = cached
+            } else {
+                shared = SharedSchedule(schedule)
+                sharedSchedules[job.schedule] = shared
+            }
+        } else {
+            shared = SharedSchedule(schedule)
+        }
+
+        // A schedule changed live, or while no producer owned the job, starts from now.
+        let fingerprint = shared.fingerprint
+        let changedLive = existing.map { $0.schedule.spec != job.schedule } ?? false
+        let changedOffline = state.scheduleFingerprint.map { $0 != fingerprint } ?? false
+        if state.lastScheduledAt == nil || changedLive || changedOffline {
             state.lastScheduledAt = max(state.lastScheduledAt ?? now, now)
+            markChanged(job.id)
+        }
+        if state.scheduleFingerprint != fingerprint {
+            state.scheduleFingerprint = fingerprint
             markChanged(job.id)
         }
 
@@ -121,17 +144,6 @@ actor FireScheduler {
             generations.append(0)
         }
         generations[Int(index)] &+= 1
-        let shared: SharedSchedule
-        if schedule.jitterMilliseconds == 0 {
-            if let cached = sharedSchedules[job.schedule] {
-                shared = cached
-            } else {
-                shared = SharedSchedule(schedule)
-                sharedSchedules[job.schedule] = shared
-            }
-        } else {
-            shared = SharedSchedule(schedule)
-        }
         let stored = StoredJob(id: job.id, app: job.app, effectiveOverlap: job.effectiveOverlap, misfire: misfirePolicy(of: job), encoded: encoded ?? Array(MessageCodec.encode(job)))
         var slot = Slot(job: stored, shared: shared, partition: Int32(partition), state: state)
         if let existing {
