@@ -5,7 +5,7 @@
 #   - trigger emission rate for EMIT_JOBS jobs due at one instant, next to librdkafka's raw
 #     produce rate to the same broker.
 # A Tansu broker with memory storage is started on a free 127.0.0.1 port and stopped at the end.
-# Set SKIP_BUILD=1 to reuse .build/release.
+# Set SKIP_BUILD=1 to reuse .build/release, BINARY to measure another build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
