@@ -49,6 +49,8 @@ struct ControlAPI: Sendable {
 
     // MARK: - Jobs
 
+    // TODO: page through a catalog kept current from the jobs topic; this reads the whole topic
+    // on each call, which is fine for thousands of jobs and slow for a million.
     func listJobs(_ request: HTTPRequest) async throws -> HTTPResponse {
         var jobs = try await context.registry.allJobs().values.sorted { $0.id < $1.id }
         if let app = request.query("app") {

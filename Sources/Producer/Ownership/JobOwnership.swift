@@ -84,6 +84,8 @@ final class JobOwnership: Service {
     func run() async throws {
         let groupID = topics.prefix + "producers"
         var settings = kafka.settings
+        // TODO: use cooperative-sticky assignment; with the eager default every membership change
+        // revokes and rebuilds every partition on every member (about 2 minutes at 1,000,000 jobs).
         // A fresh group starts at the end: the rebuild has read everything before it.
         settings["auto.offset.reset"] = settings["auto.offset.reset"] ?? "latest"
         let groupKafka = KafkaConfiguration(bootstrapServers: kafka.bootstrapServers, clientID: kafka.clientID, settings: settings)
