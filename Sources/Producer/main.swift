@@ -7,7 +7,8 @@ enum ProducerCommand {
         usage: dify-producer COMMAND [OPTIONS]
 
         Commands:
-          run        fire the configured jobs and write their triggers to Kafka
+          run        schedule the registry's jobs and serve the control API
+          apply      publish the jobs of job files to the registry (--dry-run, --prune)
           validate   check configuration and job files
           next       print the next fire instants of a schedule
           explain    print a cron expression in words
@@ -22,7 +23,9 @@ enum ProducerCommand {
         let rest = Array(arguments.dropFirst())
         switch arguments.first {
         case "run": return await RunCommand.run(arguments: rest)
+        case "apply": return await ApplyCommand.run(arguments: rest)
         case "validate": return ValidateCommand.run(arguments: rest)
+        case "bench-producer": return await BenchProducerCommand.run(arguments: rest)
         case "next": return NextCommand.run(arguments: rest)
         case "explain": return ExplainCommand.run(arguments: rest)
         case "topics": return await TopicsCommand.run(arguments: rest)

@@ -8,17 +8,37 @@ enum RunCommand {
           --config FILE   configuration or job file; several are merged in order
         """
 
+    /// The parts of the process beside the scheduler, each with its services and routes.
+    static func components(context: ProducerContext) -> [any ProducerComponent] {
+        [
+            ControlAPI(context: context),
+            // Run records and the console add their component here.
+        ]
+    }
+
     static func run(arguments: [String]) async -> Int32 {
         do {
             let options = try CommandArguments(arguments, options: ["config"])
             let configuration = try ConfigLoading.load(options.all("config"))
+            try KafkaLibrary.checkVersion()
             ResourceLimits.raiseOpenFiles()
             let logger = Logger(label: "dify-producer")
             let metrics = ProducerMetrics(registry: .shared)
 
-            let service = ProducerService(configuration: configuration, logger: logger, metrics: metrics)
-            let endpoint = try MetricsEndpoint(listen: configuration.producer.listen, logger: logger, isReady: { service.isReady })
-            try await ServiceGroup(services: [service, endpoint], gracePeriod: .seconds(30), logger: logger).run()
+            let context = try ProducerContext(configuration: configuration, logger: logger, metrics: metrics)
+            let scheduling = ProducerService(context: context)
+            let components = components(context: context)
+            var router = Router(logger: logger)
+            for component in components {
+                component.register(into: &router)
+            }
+            let (host, port) = try HTTPServerConfiguration.parseListenAddress(configuration.producer.listen)
+            let server = HTTPServer(
+                name: "control-api", configuration: HTTPServerConfiguration(host: host, port: port), logger: logger, handler: router.handler)
+
+            // Stopped in reverse: the HTTP server first, the scheduler last.
+            let services: [any Service] = [scheduling] + components.flatMap { $0.services() } + [server]
+            try await ServiceGroup(services: services, gracePeriod: .seconds(30), logger: logger).run()
             return 0
         } catch let error as CommandArguments.UsageError {
             printError("dify-producer run: \(error.message)\n\(usage)")
