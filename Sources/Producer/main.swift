@@ -8,7 +8,8 @@ enum ProducerCommand {
 
         Commands:
           run        fire the configured jobs and write their triggers to Kafka
-          validate   check configuration and job files
+          validate   check configuration and job files, and jobs' inputs against reachable apps
+          app        inspect an app's input variables (app inspect APP --config FILE)
           next       print the next fire instants of a schedule
           explain    print a cron expression in words
           topics     create or list the Kafka topics
@@ -22,7 +23,8 @@ enum ProducerCommand {
         let rest = Array(arguments.dropFirst())
         switch arguments.first {
         case "run": return await RunCommand.run(arguments: rest)
-        case "validate": return ValidateCommand.run(arguments: rest)
+        case "validate": return await ValidateCommand.run(arguments: rest)
+        case "app": return await AppCommand.run(arguments: rest)
         case "next": return NextCommand.run(arguments: rest)
         case "explain": return ExplainCommand.run(arguments: rest)
         case "topics": return await TopicsCommand.run(arguments: rest)
