@@ -9,7 +9,8 @@ enum ProducerCommand {
         Commands:
           run        schedule the registry's jobs and serve the control API
           apply      publish the jobs of job files to the registry (--dry-run, --prune)
-          validate   check configuration and job files
+          validate   check configuration and job files, and jobs' inputs against reachable apps
+          app        inspect an app's input variables (app inspect APP --config FILE)
           next       print the next fire instants of a schedule
           explain    print a cron expression in words
           topics     create or list the Kafka topics
@@ -24,7 +25,8 @@ enum ProducerCommand {
         switch arguments.first {
         case "run": return await RunCommand.run(arguments: rest)
         case "apply": return await ApplyCommand.run(arguments: rest)
-        case "validate": return ValidateCommand.run(arguments: rest)
+        case "validate": return await ValidateCommand.run(arguments: rest)
+        case "app": return await AppCommand.run(arguments: rest)
         case "bench-producer": return await BenchProducerCommand.run(arguments: rest)
         case "next": return NextCommand.run(arguments: rest)
         case "explain": return ExplainCommand.run(arguments: rest)

@@ -77,7 +77,8 @@ final class WorkerService: Service {
             modes: AppModeCache(client: client, logger: logger))
         let dispatcher = TriggerDispatcher(
             apps: apps, executor: executor, publisher: publisher, consumer: control, workerID: workerID,
-            settings: .init(maxHeldPerPartition: configuration.worker.maxHeldPerPartition, maxConcurrencyPerOrigin: configuration.worker.maxConcurrencyPerDify), logger: logger, metrics: metrics)
+            settings: .init(maxHeldPerPartition: configuration.worker.maxHeldPerPartition, maxConcurrencyPerOrigin: configuration.worker.maxConcurrencyPerDify), logger: logger, metrics: metrics,
+            cleanup: DifyCleanupRunner(databases: configuration.worker.difyDatabases, environment: ProcessInfo.processInfo.environment, logger: logger.with(["component": "dify-cleanup"])))
         dispatcherBox.dispatcher = dispatcher
         executorBox.dispatcher = dispatcher
 

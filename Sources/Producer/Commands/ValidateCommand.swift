@@ -3,12 +3,15 @@ import Shared
 
 /// `dify-producer validate FILE ...`: checks configuration and job files without running.
 enum ValidateCommand {
-    static let usage = "usage: dify-producer validate FILE [FILE ...]"
+    static let usage = """
+        usage: dify-producer validate FILE [FILE ...] [--skip-inputs]
+          --skip-inputs   do not check jobs' inputs against the apps' input forms (GET /parameters)
+        """
 
-    static func run(arguments: [String]) -> Int32 {
+    static func run(arguments: [String]) async -> Int32 {
         let options: CommandArguments
         do {
-            options = try CommandArguments(arguments, options: ["config"])
+            options = try CommandArguments(arguments, options: ["config"], flags: ["skip-inputs"])
         } catch {
             printError("dify-producer validate: \(error)\n\(usage)")
             return 2
@@ -20,6 +23,7 @@ enum ValidateCommand {
         }
         do {
             let configuration = try ConfigurationLoader().load(paths: files)
+            if !options.has("skip-inputs") { try await JobInputCheck.enforce(configuration) }
             print("valid: \(configuration.jobs.count) jobs, \(configuration.apps.count) apps, \(configuration.calendars.count) calendars in \(files.joined(separator: ", "))")
             return 0
         } catch let errors as ConfigErrors {

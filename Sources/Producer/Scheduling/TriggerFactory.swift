@@ -30,6 +30,7 @@ enum TriggerFactory {
         policy.conversation = job.conversation
         policy.storeIO = job.storeIO
         policy.maxDelay = job.maxDelay
+        policy.cleanup = job.cleanup
         return policy
     }
 }

@@ -242,6 +242,8 @@ public struct WorkerSettings: Codable, Sendable {
     public var maxInFlight: Int = 10_000
     /// Runs in flight per Dify (scheme, host and port of the base URL), shared by its apps.
     public var maxConcurrencyPerDify: Int = 256
+    /// Dify's own PostgreSQL databases that `dify_cleanup` jobs may clean, by name.
+    public var difyDatabases: [String: DifyDatabaseSettings] = [:]
 
     public init() {}
 
@@ -251,6 +253,7 @@ public struct WorkerSettings: Codable, Sendable {
         case maxHeldPerPartition = "max_held_per_partition"
         case maxInFlight = "max_in_flight"
         case maxConcurrencyPerDify = "max_concurrency_per_dify"
+        case difyDatabases = "dify_databases"
     }
 
     public init(from decoder: Decoder) throws {
@@ -261,6 +264,50 @@ public struct WorkerSettings: Codable, Sendable {
         maxHeldPerPartition = try container.decodeIfPresent(Int.self, forKey: .maxHeldPerPartition) ?? maxHeldPerPartition
         maxInFlight = try container.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? maxInFlight
         maxConcurrencyPerDify = try container.decodeIfPresent(Int.self, forKey: .maxConcurrencyPerDify) ?? maxConcurrencyPerDify
+        difyDatabases = try container.decodeIfPresent([String: DifyDatabaseSettings].self, forKey: .difyDatabases) ?? [:]
+    }
+}
+
+/// Where a Dify PostgreSQL database is; the URL, which holds the password, comes only from
+/// the environment or a file.
+public struct DifyDatabaseSettings: Codable, Sendable, Hashable {
+    /// Environment variable holding `postgres://user:password@host:port/dify`.
+    public var urlEnv: String?
+    /// File holding the URL, such as a mounted secret.
+    public var urlFile: String?
+
+    public init(urlEnv: String? = nil, urlFile: String? = nil) {
+        self.urlEnv = urlEnv
+        self.urlFile = urlFile
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case urlEnv = "url_env"
+        case urlFile = "url_file"
+    }
+
+    /// Reads the URL from the environment variable or file and registers it as a secret.
+    ///
+    /// - Throws: ``ConfigError`` naming the variable or file when it is missing or empty.
+    public func resolveURL(database: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        let path = "worker.dify_databases.\(database)"
+        if let variable = urlEnv {
+            guard let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+                throw ConfigError(file: "environment", line: 0, path: "\(path).url_env", message: "environment variable \(variable) is not set: export the database URL (postgres://user:password@host:port/dify) in it")
+            }
+            SecretRedactor.shared.register(value)
+            return value
+        }
+        if let file = urlFile {
+            guard let data = FileManager.default.contents(atPath: file),
+                let value = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty
+            else {
+                throw ConfigError(file: file, line: 0, path: "\(path).url_file", message: "cannot read the database URL file: check that it exists, is readable and is not empty")
+            }
+            SecretRedactor.shared.register(value)
+            return value
+        }
+        throw ConfigError(file: "configuration", line: 0, path: path, message: "no URL source: set url_env or url_file")
     }
 }
 

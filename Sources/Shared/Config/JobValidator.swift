@@ -23,12 +23,19 @@ public struct JobValidator: Sendable {
     public var knownApps: Set<String>?
     /// Names of calendars in the configuration.
     public var knownCalendars: Set<String>
+    /// Names under `worker.dify_databases`, or nil when this configuration has none (a
+    /// producer's file without the worker section).
+    public var knownDatabases: Set<String>?
     /// Compiles a job's schedule and returns its problems; set by the schedule engine.
     public var scheduleCheck: @Sendable (Job) -> [JobProblem]
 
-    public init(knownApps: Set<String>? = nil, knownCalendars: Set<String> = [], scheduleCheck: (@Sendable (Job) -> [JobProblem])? = nil) {
+    public init(
+        knownApps: Set<String>? = nil, knownCalendars: Set<String> = [], knownDatabases: Set<String>? = nil,
+        scheduleCheck: (@Sendable (Job) -> [JobProblem])? = nil
+    ) {
         self.knownApps = knownApps
         self.knownCalendars = knownCalendars
+        self.knownDatabases = knownDatabases
         self.scheduleCheck = scheduleCheck ?? JobValidator.basicScheduleCheck
     }
 
@@ -47,7 +54,12 @@ public struct JobValidator: Sendable {
             problems.append(JobProblem(field: "id", message: "\"\(job.id)\" is not a valid job id: use 1-128 letters, digits, '.', '_' or '-'"))
         }
         if job.app.isEmpty {
-            problems.append(JobProblem(field: "app", message: "must name an app"))
+            problems.append(JobProblem(field: "app", message: job.effectiveKind == .difyCleanup ? "must name a database under worker.dify_databases" : "must name an app"))
+        } else if job.effectiveKind == .difyCleanup {
+            if let knownDatabases, !knownDatabases.contains(job.app) {
+                let known = knownDatabases.sorted().joined(separator: ", ")
+                problems.append(JobProblem(field: "app", message: "unknown Dify database \"\(job.app)\": a dify_cleanup job's app names one under worker.dify_databases (\(known.isEmpty ? "none configured" : known))"))
+            }
         } else if let knownApps, !knownApps.contains(job.app) {
             let known = knownApps.sorted().joined(separator: ", ")
             problems.append(JobProblem(field: "app", message: "unknown app \"\(job.app)\": configured apps are \(known.isEmpty ? "none" : known)"))
@@ -86,6 +98,11 @@ public struct JobValidator: Sendable {
         }
         if job.effectiveKind == .chatflow, (job.query ?? "").isEmpty {
             problems.append(JobProblem(field: "query", message: "a chatflow job needs a query: the question sent to the app"))
+        }
+        if job.effectiveKind == .difyCleanup {
+            problems += (job.cleanup ?? CleanupSettings()).problems()
+        } else if job.cleanup != nil {
+            problems.append(JobProblem(field: "cleanup", message: "only a job of kind dify_cleanup takes a cleanup block: remove it or set kind: dify_cleanup"))
         }
         if let threshold = job.alerts?.consecutiveFailures, threshold < 1 {
             problems.append(JobProblem(field: "alerts.consecutive_failures", message: "must be at least 1"))
@@ -151,6 +168,7 @@ struct ConfigurationValidator {
         let validator = JobValidator(
             knownApps: configuration.apps.isEmpty ? nil : Set(configuration.apps.keys),
             knownCalendars: Set(configuration.calendars.keys),
+            knownDatabases: configuration.worker.difyDatabases.isEmpty ? nil : Set(configuration.worker.difyDatabases.keys),
             scheduleCheck: JobValidator.defaultScheduleCheck(calendars: configuration.calendars))
         var seen: [String: YAMLMark] = [:]
         for (index, job) in configuration.jobs.enumerated() {
@@ -162,6 +180,10 @@ struct ConfigurationValidator {
             for problem in validator.problems(in: job) {
                 errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].\(problem.field)", message: problem.message))
             }
+        }
+
+        for (name, database) in configuration.worker.difyDatabases.sorted(by: { $0.key < $1.key }) where database.urlEnv == nil && database.urlFile == nil {
+            errors.append(ConfigError(file: file, line: 0, path: "worker.dify_databases.\(name)", message: "set url_env (an environment variable) or url_file; the URL holds a password and is never written in this file"))
         }
 
         for (name, setting) in [("producer.retention", configuration.producer.retention), ("producer.misfire_threshold", configuration.producer.misfireThreshold), ("worker.shutdown_grace", configuration.worker.shutdownGrace)] {

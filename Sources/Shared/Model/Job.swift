@@ -34,6 +34,8 @@ public struct Job: Codable, Hashable, Sendable {
     public var labels: [String: String]?
     public var owner: String?
     public var description: String?
+    /// For `kind: dify_cleanup`: what to delete and how fast; `app` names the database.
+    public var cleanup: CleanupSettings?
 
     public init(id: String, app: String, schedule: ScheduleSpec) {
         self.id = id
@@ -44,7 +46,7 @@ public struct Job: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case version = "v"
         case id, app, kind, schedule, inputs, query, conversation, user, timeout, retry, overlap, misfire
-        case priority, alerts, labels, owner, description
+        case priority, alerts, labels, owner, description, cleanup
         case responseMode = "response_mode"
         case misfireThreshold = "misfire_threshold"
         case catchupWindow = "catchup_window"

@@ -21,6 +21,10 @@ public struct RunResult: Codable, Hashable, Sendable {
     public var ioTruncated: Bool?
     /// Chatflow and completion answer, or the text of a workflow's `text_chunk` events.
     public var answer: String?
+    /// Chatflow conversation the run's message belongs to: the job's fixed one or a new one.
+    public var conversationID: String?
+    /// Dify message id of a chatflow or completion run.
+    public var messageID: String?
     public var error: RunError?
     public var totalTokens: Int64?
     public var totalPrice: Double?
@@ -69,6 +73,8 @@ public struct RunResult: Codable, Hashable, Sendable {
         case stoppedBy = "stopped_by"
         case mayStillRun = "may_still_run"
         case traceID = "trace_id"
+        case conversationID = "conversation_id"
+        case messageID = "message_id"
     }
 }
 

@@ -84,11 +84,13 @@ public struct TriggerPolicy: Codable, Hashable, Sendable {
     public var conversation: String?
     public var storeIO: Bool?
     public var maxDelay: String?
+    /// For `kind: dify_cleanup`: the job's `cleanup` block.
+    public var cleanup: CleanupSettings?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case timeout, retry, priority, alerts, query, conversation
+        case timeout, retry, priority, alerts, query, conversation, cleanup
         case responseMode = "response_mode"
         case expectedTokens = "expected_tokens"
         case storeIO = "store_io"

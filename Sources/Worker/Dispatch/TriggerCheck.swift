@@ -38,8 +38,9 @@ enum TriggerCheck {
         }
     }
 
-    /// Checks a decoded trigger against the schema and this worker's apps.
-    static func validate(_ trigger: Trigger, apps: [String: WorkerApp]) -> TriggerRejection? {
+    /// Checks a decoded trigger against the schema and this worker's apps, or for
+    /// `dify_cleanup` triggers against its Dify databases.
+    static func validate(_ trigger: Trigger, apps: [String: WorkerApp], databases: Set<String> = []) -> TriggerRejection? {
         func rejection(_ code: String, _ reason: String) -> TriggerRejection {
             TriggerRejection(code: code, reason: reason, triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app)
         }
@@ -49,6 +50,13 @@ enum TriggerCheck {
         }
         if trigger.effectiveType == .cancel {
             return trigger.targetTriggerID == nil ? rejection("invalid", "a cancel message needs target_trigger_id") : nil
+        }
+        if trigger.effectiveKind == .difyCleanup {
+            guard databases.contains(trigger.app) else {
+                let known = databases.sorted().joined(separator: ", ")
+                return rejection("unknown_database", "unknown Dify database \"\(trigger.app)\": this worker has \(known.isEmpty ? "no worker.dify_databases" : known); a dify_cleanup job's app names one under worker.dify_databases where workers run")
+            }
+            return trigger.jobID == nil ? rejection("no_job", "a dify_cleanup trigger must name its job_id") : nil
         }
         guard let app = apps[trigger.app] else {
             let known = apps.keys.sorted().joined(separator: ", ")

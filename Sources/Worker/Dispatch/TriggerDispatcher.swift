@@ -43,6 +43,8 @@ actor TriggerDispatcher {
     private let settings: Settings
     private let logger: Logger
     private let metrics: WorkerMetrics
+    /// Runs `dify_cleanup` triggers, which call no Dify app and so bypass the app lanes.
+    private let cleanup: DifyCleanupRunner?
     private let clock = ContinuousClock()
     private let origin = ContinuousClock.now
 
@@ -60,8 +62,9 @@ actor TriggerDispatcher {
 
     init(
         apps: [String: WorkerApp], executor: RunExecutor, publisher: TopicPublisher, consumer: ConsumerControl,
-        workerID: String, settings: Settings, logger: Logger, metrics: WorkerMetrics
+        workerID: String, settings: Settings, logger: Logger, metrics: WorkerMetrics, cleanup: DifyCleanupRunner? = nil
     ) {
+        self.cleanup = cleanup
         self.apps = apps
         self.executor = executor
         self.publisher = publisher
@@ -119,7 +122,7 @@ actor TriggerDispatcher {
         case .success(let decoded):
             trigger = decoded
         }
-        if let rejection = TriggerCheck.validate(trigger, apps: apps) {
+        if let rejection = TriggerCheck.validate(trigger, apps: apps, databases: cleanup?.names ?? []) {
             await reject(message, rejection: rejection)
             return
         }
@@ -131,7 +134,9 @@ actor TriggerDispatcher {
         switch duplicateCheck(trigger) {
         case .run(let adopt):
             let queued = QueuedTrigger(trigger: trigger, partition: message.partition, offset: message.offset, receivedAt: Date(), adopt: adopt)
-            if let notBefore = trigger.notBefore, notBefore > Date(), adopt == nil {
+            if trigger.effectiveKind == .difyCleanup, let cleanup {
+                startCleanup(queued, runner: cleanup)
+            } else if let notBefore = trigger.notBefore, notBefore > Date(), adopt == nil {
                 delay(queued, until: notBefore)
             } else {
                 enqueue(queued)
@@ -365,6 +370,44 @@ actor TriggerDispatcher {
         for (name, lane) in lanes where name != app.name && lane.app.origin == app.origin && lane.queuedCount > 0 {
             pump(app: name)
         }
+    }
+
+    // MARK: - Cleanup of Dify's tables
+
+    /// Starts a `dify_cleanup` run at once: it holds no app slot, and one worker owns each
+    /// database's partition, so two cleanups of one database never overlap across workers.
+    private func startCleanup(_ queued: QueuedTrigger, runner: DifyCleanupRunner) {
+        let trigger = queued.trigger
+        let control = RunControl()
+        running[trigger.id] = RunningEntry(
+            control: control, app: trigger.app, partition: queued.partition, offset: queued.offset, jobID: trigger.jobID,
+            attempt: trigger.effectiveAttempt)
+        var started = RunState(triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app, phase: .started, attempt: trigger.effectiveAttempt, workerID: workerID)
+        started.kind = .difyCleanup
+        started.startedAt = Date()
+
+        let executor = self.executor
+        let workerID = self.workerID
+        let logger = self.logger
+        Task { [weak self, started] in
+            await executor.publishReliably("run state") { try await executor.publisher.publish(runState: started, partition: queued.partition) }
+            await executor.publishEvent(.runStarted, trigger: trigger, detail: ["worker_id": .string(workerID)])
+            let result = await runner.execute(trigger, workerID: workerID, control: control, timeout: executor.timeout(of: trigger))
+            _ = await executor.finish(result, trigger: trigger, partition: queued.partition, log: logger)
+            await self?.cleanupEnded(queued, status: result.status)
+        }
+    }
+
+    private func cleanupEnded(_ queued: QueuedTrigger, status: RunStatus) {
+        let trigger = queued.trigger
+        if running[trigger.id]?.attempt == trigger.effectiveAttempt {
+            running[trigger.id] = nil
+        }
+        var state = RunState(triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app, phase: .final, attempt: trigger.effectiveAttempt, workerID: workerID)
+        state.status = status
+        runStates[trigger.id] = state
+        metrics.runs.increment(by: 1, [LogKey.app: trigger.app, LogKey.status: status.rawValue])
+        finish(partition: queued.partition, offset: queued.offset)
     }
 
     // MARK: - Feedback from attempts

@@ -7,6 +7,8 @@ actor AppModeCache {
     private let client: DifyClient
     private let logger: Logger
     private var modes: [String: DifyAppKind] = [:]
+    /// Lookups in flight, so triggers of one app that arrive together ask Dify once.
+    private var lookups: [String: Task<DifyAppKind?, Never>] = [:]
 
     init(client: DifyClient, logger: Logger) {
         self.client = client
@@ -18,19 +20,27 @@ actor AppModeCache {
     func kind(of app: WorkerApp) async -> DifyAppKind? {
         if let mode = app.mode { return difyKind(mode) }
         if let known = modes[app.name] { return known }
-        do {
-            let info = try await client.info(app: app.endpoint)
-            guard let kind = info.kind else {
-                logger.warning("app mode not understood", [LogKey.app: app.name, "mode": info.mode ?? "none"])
+        if let lookup = lookups[app.name] { return await lookup.value }
+
+        let lookup = Task { [client, logger] () -> DifyAppKind? in
+            do {
+                let info = try await client.info(app: app.endpoint)
+                guard let kind = info.kind else {
+                    logger.warning("app mode not understood", [LogKey.app: app.name, "mode": info.mode ?? "none"])
+                    return nil
+                }
+                logger.info("app mode learned", [LogKey.app: app.name, "mode": info.mode ?? ""])
+                return kind
+            } catch {
+                logger.warning("reading the app mode failed", [LogKey.app: app.name, LogKey.error: "\(error)"])
                 return nil
             }
-            modes[app.name] = kind
-            logger.info("app mode learned", [LogKey.app: app.name, "mode": info.mode ?? ""])
-            return kind
-        } catch {
-            logger.warning("reading the app mode failed", [LogKey.app: app.name, LogKey.error: "\(error)"])
-            return nil
         }
+        lookups[app.name] = lookup
+        let kind = await lookup.value
+        lookups[app.name] = nil
+        if let kind { modes[app.name] = kind }
+        return kind
     }
 
     /// The problem with running a job of `kind` on an app of `appKind`, or nil when they fit.

@@ -31,6 +31,8 @@ enum ResultFactory {
         result.totalPrice = outcome.totalPrice
         result.currency = outcome.currency
         result.totalSteps = outcome.totalSteps.map { Int($0) }
+        result.conversationID = outcome.conversationID.flatMap { $0.isEmpty ? nil : $0 }
+        result.messageID = outcome.messageID
 
         if trigger.policy?.storeIO ?? true {
             if let outputs = outcome.outputs {
@@ -56,6 +58,25 @@ enum ResultFactory {
             result.error = RunError(code: "paused", message: "the run is paused in Dify, waiting for human input", retryable: false)
         }
         return result
+    }
+
+    /// Keeps what a stream showed before it ended with an `error` event: the node trace, the
+    /// failed node's id, and the chatflow's message and conversation ids. A chatflow whose node
+    /// fails ends this way, so without it the result would not say which node failed.
+    static func applyPartial(_ partial: DifyRunOutcome, to result: inout RunResult, settings: RunExecutor.ExecutionSettings) {
+        if !partial.nodes.isEmpty {
+            result.nodes = cappedNodes(partial.nodes, settings: settings)
+        }
+        if result.error?.nodeID == nil, let failed = partial.nodes.last(where: { $0.status == "failed" || $0.status == "exception" }) {
+            result.error?.nodeID = failed.nodeID
+            if let detail = failed.error, result.error?.message.contains(detail) == false {
+                result.error?.message += " (node \(failed.nodeID): \(detail))"
+            }
+        }
+        result.workflowRunID = result.workflowRunID ?? partial.runID
+        result.conversationID = result.conversationID ?? partial.conversationID
+        result.messageID = result.messageID ?? partial.messageID
+        result.totalSteps = result.totalSteps ?? partial.totalSteps.map { Int($0) }
     }
 
     /// Fills a result from `GET /workflows/run/{id}`, used when following a run.

@@ -181,6 +181,9 @@ struct RunExecutor: Sendable {
             result.startedAt = startedAt
             result.finishedAt = finishedAt
             result.attempts = attempts
+            if let partial = error.partialOutcome {
+                ResultFactory.applyPartial(partial, to: &result, settings: settings)
+            }
             log.warning("run failed", [LogKey.errorCode: error.code.rawValue, LogKey.error: error.reason])
             return await finish(result, trigger: trigger, partition: partition, log: log)
         }

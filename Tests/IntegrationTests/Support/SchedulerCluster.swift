@@ -12,27 +12,39 @@ final class SchedulerCluster: Sendable {
     let prefix: String
     let directory: URL
     let name: String
+    /// API keys of the double's other apps (`--app KEY=MODE`), by app name.
+    let appKeys: [String: String]
 
     var topics: TopicNames { TopicNames(prefix: prefix) }
     var doubleBaseURL: String { "http://127.0.0.1:\(doublePort)/v1" }
 
     /// Starts the broker and the double; `doubleArguments` are added to the double's command.
-    static func start(name: String, doubleArguments: [String] = []) async throws -> SchedulerCluster {
+    /// - Parameter doubleApps: more apps the double serves, as app name to double mode
+    ///   (`chat`, `completion`, `workflow`); each gets its own key in ``environment`` under
+    ///   ``keyVariable(of:)``.
+    static func start(name: String, doubleArguments: [String] = [], doubleApps: [String: String] = [:]) async throws -> SchedulerCluster {
         let broker = try await TansuBroker.start()
         let apiKey = "app-test-\(UUID().uuidString.prefix(12))"
+        var appKeys: [String: String] = [:]
+        var appArguments: [String] = []
+        for (app, mode) in doubleApps.sorted(by: { $0.key < $1.key }) {
+            let key = "app-\(app)-\(UUID().uuidString.prefix(8))"
+            appKeys[app] = key
+            appArguments += ["--app", "\(key)=\(mode)"]
+        }
         let port = try FreePort.next()
         let double = try ManagedProcess(
-            binary: "dify-double", arguments: ["--listen", "127.0.0.1:\(port)", "--api-key", apiKey] + doubleArguments,
+            binary: "dify-double", arguments: ["--listen", "127.0.0.1:\(port)", "--api-key", apiKey] + appArguments + doubleArguments,
             logName: "\(name)-double")
         try await double.waitForLog("listening on", timeout: .seconds(20))
 
         let directory = ManagedProcess.outputDirectory.appendingPathComponent(name)
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return SchedulerCluster(broker: broker, double: double, doublePort: port, apiKey: apiKey, prefix: "t\(UUID().uuidString.prefix(8).lowercased()).", directory: directory, name: name)
+        return SchedulerCluster(broker: broker, double: double, doublePort: port, apiKey: apiKey, prefix: "t\(UUID().uuidString.prefix(8).lowercased()).", directory: directory, name: name, appKeys: appKeys)
     }
 
-    private init(broker: TansuBroker, double: ManagedProcess, doublePort: Int, apiKey: String, prefix: String, directory: URL, name: String) {
+    private init(broker: TansuBroker, double: ManagedProcess, doublePort: Int, apiKey: String, prefix: String, directory: URL, name: String, appKeys: [String: String]) {
         self.broker = broker
         self.double = double
         self.doublePort = doublePort
@@ -40,6 +52,12 @@ final class SchedulerCluster: Sendable {
         self.prefix = prefix
         self.directory = directory
         self.name = name
+        self.appKeys = appKeys
+    }
+
+    /// The environment variable that holds the key of the double's app `app`.
+    static func keyVariable(of app: String) -> String {
+        "TEST_DIFY_KEY_" + app.uppercased().replacingOccurrences(of: "-", with: "_")
     }
 
     func stop() {
@@ -51,7 +69,9 @@ final class SchedulerCluster: Sendable {
     /// - Parameters:
     ///   - appSettings: more YAML lines for the `demo` app, such as `limits: {max_concurrency: 2}`.
     ///   - workerSettings: more YAML lines for the `worker` section.
-    func writeConfig(_ extra: String = "", file: String = "config.yaml", partitions: Int = 2, appSettings: String = "", workerSettings: String = "") throws -> String {
+    ///   - extraApps: more YAML lines under `apps:`, indented by two spaces, such as the
+    ///     double's other apps.
+    func writeConfig(_ extra: String = "", file: String = "config.yaml", partitions: Int = 2, appSettings: String = "", workerSettings: String = "", extraApps: String = "") throws -> String {
         let text = """
             kafka:
               bootstrap_servers: \(broker.bootstrapServers)
@@ -66,6 +86,7 @@ final class SchedulerCluster: Sendable {
                 api_key_env: TEST_DIFY_KEY
                 mode: workflow
                 \(appSettings)
+            \(extraApps)
             worker:
               shutdown_grace: 10s
               \(workerSettings)
@@ -80,7 +101,11 @@ final class SchedulerCluster: Sendable {
         return path
     }
 
-    var environment: [String: String] { ["TEST_DIFY_KEY": apiKey] }
+    var environment: [String: String] {
+        var variables = ["TEST_DIFY_KEY": apiKey]
+        for (app, key) in appKeys { variables[Self.keyVariable(of: app)] = key }
+        return variables
+    }
 
     func createTopics(config: String) async throws {
         let process = try ManagedProcess(binary: "dify-producer", arguments: ["topics", "create", "--config", config], environment: environment, logName: "\(name)-topics")
