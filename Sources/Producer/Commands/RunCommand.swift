@@ -18,7 +18,8 @@ enum RunCommand {
 
             let service = ProducerService(configuration: configuration, logger: logger, metrics: metrics)
             let endpoint = try MetricsEndpoint(listen: configuration.producer.listen, logger: logger, isReady: { service.isReady })
-            try await ServiceGroup(services: [service, endpoint], gracePeriod: .seconds(30), logger: logger).run()
+            let notifier: [any Service] = configuration.channels.isEmpty ? [] : [NotifierService(configuration: configuration, logger: logger)]
+            try await ServiceGroup(services: [service, endpoint] + notifier, gracePeriod: .seconds(30), logger: logger).run()
             return 0
         } catch let error as CommandArguments.UsageError {
             printError("dify-producer run: \(error.message)\n\(usage)")
