@@ -65,15 +65,15 @@ struct AppRuleEvaluator: Sendable {
             for app in targets {
                 let current = totals(app: app, from: now - window, to: now)
                 let previous = totals(app: app, from: now - 2 * window, to: now - window)
-                for (kind, message, detail) in judge(rule, current: current, previous: previous) {
-                    let key = "\(index)/\(app)/\(kind.rawValue)"
+                for (check, kind, message, detail) in judge(rule, current: current, previous: previous) {
+                    let key = "\(index)/\(app)/\(check)"
                     let silence = rule.silence.flatMap { try? DurationText.milliseconds($0) }.map { Double($0) / 1000 } ?? window
                     if let last = raised[key], now.timeIntervalSince(last) < silence { continue }
                     raised[key] = now
                     var alert = Alert(kind: kind, severity: rule.severity ?? .warning, jobID: nil, app: app, triggerID: nil, status: nil,
                         message: message, channels: rule.channels, time: now,
                         id: "a-" + StableHash.hex(Array(StableHash.sha256("\(key)\u{0}\(Int64(now.timeIntervalSince1970))").prefix(12))))
-                    alert.detail = detail.merging(["rule": .int(Int64(index)), "window": .string(rule.window ?? "1h")]) { first, _ in first }
+                    alert.detail = detail.merging(["rule": .int(Int64(index)), "check": .string(check), "window": .string(rule.window ?? "1h")]) { first, _ in first }
                     alerts.append(alert)
                 }
             }
@@ -84,7 +84,7 @@ struct AppRuleEvaluator: Sendable {
                 let app = String(parts[1])
                 let current = totals(app: app, from: now - window, to: now)
                 let previous = totals(app: app, from: now - 2 * window, to: now - window)
-                if !judge(rule, current: current, previous: previous).contains(where: { $0.0.rawValue == parts[2] }) {
+                if !judge(rule, current: current, previous: previous).contains(where: { $0.0 == parts[2] }) {
                     raised[key] = nil
                 }
             }
@@ -103,8 +103,8 @@ struct AppRuleEvaluator: Sendable {
     }
 
     /// The alerts one rule raises for one app's two windows.
-    func judge(_ rule: AppAlertRule, current: Bucket, previous: Bucket) -> [(AlertKind, String, [String: JSONValue])] {
-        var raised: [(AlertKind, String, [String: JSONValue])] = []
+    func judge(_ rule: AppAlertRule, current: Bucket, previous: Bucket) -> [(check: String, kind: AlertKind, message: String, detail: [String: JSONValue])] {
+        var raised: [(check: String, kind: AlertKind, message: String, detail: [String: JSONValue])] = []
         let runs = current.successes + current.failures
         let previousRuns = previous.successes + previous.failures
         let rate = runs > 0 ? Double(current.successes) / Double(runs) : 1
@@ -115,19 +115,19 @@ struct AppRuleEvaluator: Sendable {
             "success_rate": .double(rate), "previous_success_rate": .double(previousRate),
         ]
         if let threshold = rule.successRateBelow, runs >= rule.effectiveMinRuns, rate < threshold {
-            raised.append((.appThreshold, "success rate \(Self.percent(rate)) over the last \(window) is below \(Self.percent(threshold)) (\(current.successes) of \(runs) runs)", base))
+            raised.append(("success_rate_below", .appThreshold, "success rate \(Self.percent(rate)) over the last \(window) is below \(Self.percent(threshold)) (\(current.successes) of \(runs) runs)", base))
         }
         if let drop = rule.successRateDrop, runs >= rule.effectiveMinRuns, previousRuns >= rule.effectiveMinRuns, previousRate > 0,
             (previousRate - rate) / previousRate * 100 >= drop
         {
-            raised.append((.appThreshold, "success rate fell from \(Self.percent(previousRate)) to \(Self.percent(rate)) against the previous \(window)", base))
+            raised.append(("success_rate_drop", .appThreshold, "success rate fell from \(Self.percent(previousRate)) to \(Self.percent(rate)) against the previous \(window)", base))
         }
         if let drop = rule.runCountDrop, previousRuns >= rule.effectiveMinRuns, Double(previousRuns - runs) / Double(previousRuns) * 100 >= drop {
             let stopped = previous.jobs.keys.filter { current.jobs[$0] == nil }.sorted()
             var detail = base
             detail["stopped_jobs"] = .array(stopped.map(JSONValue.string))
             let names = stopped.isEmpty ? "" : "; no runs from \(stopped.prefix(10).joined(separator: ", "))"
-            raised.append((.stoppedFiring, "\(runs) runs in the last \(window) against \(previousRuns) in the one before\(names)", detail))
+            raised.append(("run_count_drop", .stoppedFiring, "\(runs) runs in the last \(window) against \(previousRuns) in the one before\(names)", detail))
         }
         return raised
     }

@@ -34,7 +34,9 @@ public enum MarkupStyle: Sendable, Hashable {
                 case "<": output += "&lt;"
                 case ">": output += "&gt;"
                 case "&": output += "&amp;"
-                case "\\", "`", "*", "_", "{", "}", "[", "]", "(", ")", "#", "+", "-", "!", "|", "~":
+                // Values follow a label on their line, so list and heading marks (-, +, #)
+                // never start a line; brackets are enough to stop links and images.
+                case "\\", "`", "*", "_", "[", "]", "|", "~":
                     output += "\\" + String(character)
                 default:
                     output.append(character)
