@@ -57,12 +57,16 @@ struct ChannelSender: Sendable {
             status: lastFailure?.status, elapsedMilliseconds: started.elapsedMilliseconds)
     }
 
-    /// One attempt, run on a Dispatch thread because libcurl blocks.
+    /// One attempt, on a thread of its own because libcurl blocks: Dispatch's global queue is
+    /// as wide as the machine has cores, so a few hung receivers would hold every delivery.
     static func attempt(_ notice: AlertNotice, channel: ChannelDirectory.Channel, now: Date) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            DispatchQueue.global().async {
+            let thread = Thread {
                 continuation.resume(with: Result { try attemptBlocking(notice, channel: channel, now: now) })
             }
+            thread.name = "alert-delivery"
+            thread.stackSize = 1 << 20
+            thread.start()
         }
     }
 
