@@ -24,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .systemLibrary(name: "CYAML", path: "Sources/CYAML"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
 
         .target(
             name: "Shared",
@@ -33,7 +34,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Producer",
-            dependencies: ["Shared"],
+            dependencies: ["Shared", "CCurl"],
             path: "Sources/Producer",
             linkerSettings: localLibrarySettings
         ),

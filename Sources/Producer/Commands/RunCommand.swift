@@ -37,7 +37,8 @@ enum RunCommand {
                 name: "control-api", configuration: HTTPServerConfiguration(host: host, port: port), logger: logger, handler: router.handler)
 
             // Stopped in reverse: the HTTP server first, the scheduler last.
-            let services: [any Service] = [scheduling] + components.flatMap { $0.services() } + [server]
+            let notifier: [any Service] = configuration.channels.isEmpty ? [] : [NotifierService(configuration: configuration, logger: logger)]
+            let services: [any Service] = [scheduling] + components.flatMap { $0.services() } + notifier + [server]
             try await ServiceGroup(services: services, gracePeriod: .seconds(30), logger: logger).run()
             return 0
         } catch let error as CommandArguments.UsageError {

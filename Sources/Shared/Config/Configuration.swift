@@ -9,7 +9,8 @@ public struct Configuration: Decodable, Sendable {
     public var apps: [String: AppSettings]
     public var jobs: [Job]
     public var calendars: [String: CalendarSettings]
-    public var channels: [String: JSONValue]
+    public var channels: [String: ChannelSettings]
+    public var alerts: AlertSettings
     public var auth: JSONValue?
     public var producer: ProducerSettings
     public var worker: WorkerSettings
@@ -17,12 +18,15 @@ public struct Configuration: Decodable, Sendable {
 
     /// Position of each job in its file, by job index, for messages about a job.
     public var jobMarks: [YAMLMark] = []
+    /// Where each channel and each `alerts:` entry was defined, by path such as
+    /// `channels.ops` or `alerts.rules[0]`, for messages about them.
+    public var marks: [String: YAMLMark] = [:]
     public var file: String = "<input>"
 
     public var jobLines: [Int] { jobMarks.map(\.line) }
 
     enum CodingKeys: String, CodingKey {
-        case kafka, apps, jobs, calendars, channels, auth, producer, worker, logging
+        case kafka, apps, jobs, calendars, channels, alerts, auth, producer, worker, logging
     }
 
     public init(from decoder: Decoder) throws {
@@ -31,7 +35,8 @@ public struct Configuration: Decodable, Sendable {
         apps = try container.decodeIfPresent([String: AppSettings].self, forKey: .apps) ?? [:]
         jobs = try container.decodeIfPresent([Job].self, forKey: .jobs) ?? []
         calendars = try container.decodeIfPresent([String: CalendarSettings].self, forKey: .calendars) ?? [:]
-        channels = try container.decodeIfPresent([String: JSONValue].self, forKey: .channels) ?? [:]
+        channels = try container.decodeIfPresent([String: ChannelSettings].self, forKey: .channels) ?? [:]
+        alerts = try container.decodeIfPresent(AlertSettings.self, forKey: .alerts) ?? AlertSettings()
         auth = try container.decodeIfPresent(JSONValue.self, forKey: .auth)
         producer = try container.decodeIfPresent(ProducerSettings.self, forKey: .producer) ?? ProducerSettings()
         worker = try container.decodeIfPresent(WorkerSettings.self, forKey: .worker) ?? WorkerSettings()
@@ -44,6 +49,7 @@ public struct Configuration: Decodable, Sendable {
         jobs = []
         calendars = [:]
         channels = [:]
+        alerts = AlertSettings()
         producer = ProducerSettings()
         worker = WorkerSettings()
         logging = LoggingSettings()

@@ -115,9 +115,38 @@ public struct ConfigurationLoader {
             }
         }
 
+        configuration.marks = Self.sectionMarks(root)
         errors += ConfigurationValidator(configuration: configuration).validate()
         guard errors.isEmpty else { throw ConfigErrors(errors) }
         return configuration
+    }
+
+    /// Lines of each channel and of each entry under `alerts:`, keyed by dotted path.
+    static func sectionMarks(_ root: YAMLNode) -> [String: YAMLMark] {
+        var marks: [String: YAMLMark] = [:]
+        if case .mapping(let pairs, _)? = root["channels"] {
+            for pair in pairs {
+                if let name = pair.key.scalarText { marks["channels.\(name)"] = pair.value.mark }
+            }
+        }
+        if case .mapping(let pairs, let mark)? = root["alerts"] {
+            marks["alerts"] = mark
+            for pair in pairs {
+                guard let key = pair.key.scalarText else { continue }
+                marks["alerts.\(key)"] = pair.value.mark
+                switch pair.value {
+                case .sequence(let items, _):
+                    for (index, item) in items.enumerated() { marks["alerts.\(key)[\(index)]"] = item.mark }
+                case .mapping(let entries, _):
+                    for entry in entries {
+                        if let name = entry.key.scalarText { marks["alerts.\(key).\(name)"] = entry.value.mark }
+                    }
+                default:
+                    break
+                }
+            }
+        }
+        return marks
     }
 
     // MARK: - Environment overrides

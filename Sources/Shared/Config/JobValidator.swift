@@ -185,6 +185,7 @@ struct ConfigurationValidator {
         for (name, database) in configuration.worker.difyDatabases.sorted(by: { $0.key < $1.key }) where database.urlEnv == nil && database.urlFile == nil {
             errors.append(ConfigError(file: file, line: 0, path: "worker.dify_databases.\(name)", message: "set url_env (an environment variable) or url_file; the URL holds a password and is never written in this file"))
         }
+        errors += NotifyValidator(configuration: configuration).validate()
 
         for (name, setting) in [("producer.retention", configuration.producer.retention), ("producer.misfire_threshold", configuration.producer.misfireThreshold), ("worker.shutdown_grace", configuration.worker.shutdownGrace)] {
             if (try? DurationText.milliseconds(setting)) == nil {
@@ -231,5 +232,324 @@ enum AppValidator {
             }
         }
         return problems
+    }
+}
+
+/// Checks `channels:`, `alerts:` and the channels jobs name, with file and line.
+struct NotifyValidator {
+    let configuration: Configuration
+
+    /// Names an alert may list: channels, contacts and groups.
+    var targetNames: Set<String> {
+        Set(configuration.channels.keys).union(configuration.alerts.contacts?.keys ?? [:].keys).union(configuration.alerts.groups?.keys ?? [:].keys)
+    }
+
+    func validate() -> [ConfigError] {
+        var errors: [ConfigError] = []
+        for (name, channel) in configuration.channels.sorted(by: { $0.key < $1.key }) {
+            let mark = mark("channels.\(name)")
+            errors += ChannelValidator.problems(channel).map { ConfigError(file: mark.file, line: mark.line, path: "channels.\(name).\($0.field)", message: $0.message) }
+        }
+        errors += alertProblems()
+
+        // Jobs may name channels only when this file configures where alerts go; a worker's
+        // file without `channels:` leaves the check to the producer.
+        guard !configuration.channels.isEmpty else { return errors }
+        let known = targetNames
+        for (index, job) in configuration.jobs.enumerated() {
+            let mark = index < configuration.jobMarks.count ? configuration.jobMarks[index] : YAMLMark(file: configuration.file, line: 0, column: 0)
+            for (position, target) in (job.alerts?.channels ?? []).enumerated() where !known.contains(target) {
+                errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].alerts.channels[\(position)]", message: unknownTarget(target)))
+            }
+        }
+        return errors
+    }
+
+    private func mark(_ path: String) -> YAMLMark {
+        configuration.marks[path] ?? configuration.marks["alerts"] ?? YAMLMark(file: configuration.file, line: 0, column: 0)
+    }
+
+    private func unknownTarget(_ name: String) -> String {
+        let known = targetNames.sorted().joined(separator: ", ")
+        return "unknown channel, contact or group \"\(name)\": define it under channels: or alerts: (known: \(known.isEmpty ? "none" : known))"
+    }
+
+    private func error(_ path: String, _ message: String, at markPath: String? = nil) -> ConfigError {
+        let mark = mark(markPath ?? path)
+        return ConfigError(file: mark.file, line: mark.line, path: path, message: message)
+    }
+
+    private func alertProblems() -> [ConfigError] {
+        let alerts = configuration.alerts
+        let known = targetNames
+        var errors: [ConfigError] = []
+        for (field, text, minimum) in [("max_age", alerts.maxAge, Int64(1000)), ("history", alerts.history, Int64(60_000))] {
+            if let text, let problem = NotifyValidator.durationProblem(text, minimum: minimum) {
+                errors.append(error("alerts.\(field)", problem))
+            }
+        }
+        if let limit = alerts.historyLimit, !(0...10_000_000).contains(limit) {
+            errors.append(error("alerts.history_limit", "\(limit) is out of range: use 0 to 10000000"))
+        }
+
+        let apps = configuration.apps.isEmpty ? nil : Set(configuration.apps.keys)
+        for (app, policy) in (alerts.defaults ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let path = "alerts.defaults.\(app)"
+            if app != "*", let apps, !apps.contains(app) {
+                errors.append(error(path, "unknown app \"\(app)\": use a configured app or \"*\" for every app"))
+            }
+            var job = Job(id: "defaults", app: app, schedule: ScheduleSpec())
+            job.alerts = policy
+            for problem in JobValidator(scheduleCheck: { _ in [] }).problems(in: job) where problem.field.hasPrefix("alerts.") {
+                errors.append(error("\(path).\(problem.field.dropFirst("alerts.".count))", problem.message, at: path))
+            }
+            for (index, target) in (policy.channels ?? []).enumerated() where !known.contains(target) {
+                errors.append(error("\(path).channels[\(index)]", unknownTarget(target), at: path))
+            }
+        }
+
+        for (name, contact) in (alerts.contacts ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let path = "alerts.contacts.\(name)"
+            if configuration.channels[name] != nil || alerts.groups?[name] != nil {
+                errors.append(error(path, "\"\(name)\" is also a channel or group name: give the contact a name of its own"))
+            }
+            if let email = contact.email, let problem = NotifyValidator.addressProblem(email) {
+                errors.append(error("\(path).email", problem, at: path))
+            }
+            for (index, channel) in (contact.channels ?? []).enumerated() where configuration.channels[channel] == nil {
+                errors.append(error("\(path).channels[\(index)]", "unknown channel \"\(channel)\": a contact's channels must be defined under channels:", at: path))
+            }
+        }
+
+        for (name, members) in (alerts.groups ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let path = "alerts.groups.\(name)"
+            if configuration.channels[name] != nil {
+                errors.append(error(path, "\"\(name)\" is also a channel name: give the group a name of its own"))
+            }
+            for (index, member) in members.enumerated() where !known.contains(member) {
+                errors.append(error("\(path)[\(index)]", unknownTarget(member), at: path))
+            }
+            if NotifyValidator.groupHasCycle(name, groups: alerts.groups ?? [:]) {
+                errors.append(error(path, "the group contains itself through its members: remove the loop"))
+            }
+        }
+
+        for (index, window) in (alerts.maintenance ?? []).enumerated() {
+            let path = "alerts.maintenance[\(index)]"
+            for problem in NotifyValidator.maintenanceProblems(window) {
+                errors.append(error("\(path).\(problem.field)", problem.message, at: path))
+            }
+        }
+
+        for (index, rule) in (alerts.rules ?? []).enumerated() {
+            let path = "alerts.rules[\(index)]"
+            if rule.app != "*", let apps, !apps.contains(rule.app) {
+                errors.append(error("\(path).app", "unknown app \"\(rule.app)\": use a configured app or \"*\" for each app", at: path))
+            }
+            if rule.successRateBelow == nil && rule.successRateDrop == nil && rule.runCountDrop == nil {
+                errors.append(error(path, "the rule has no threshold: set success_rate_below, success_rate_drop or run_count_drop"))
+            }
+            if let rate = rule.successRateBelow, !(rate > 0 && rate <= 1) {
+                errors.append(error("\(path).success_rate_below", "\(rate) is out of range: use a fraction above 0 and at most 1, such as 0.9", at: path))
+            }
+            for (field, value) in [("success_rate_drop", rule.successRateDrop), ("run_count_drop", rule.runCountDrop)] {
+                if let value, !(value > 0 && value <= 100) {
+                    errors.append(error("\(path).\(field)", "\(value) is out of range: use a percentage above 0 and at most 100, such as 50", at: path))
+                }
+            }
+            if let window = rule.window, let problem = NotifyValidator.durationProblem(window, minimum: 60_000) {
+                errors.append(error("\(path).window", problem, at: path))
+            }
+            if let silence = rule.silence, let problem = NotifyValidator.durationProblem(silence, minimum: 0) {
+                errors.append(error("\(path).silence", problem, at: path))
+            }
+            if let minRuns = rule.minRuns, minRuns < 1 {
+                errors.append(error("\(path).min_runs", "must be at least 1", at: path))
+            }
+            if (rule.channels ?? []).isEmpty {
+                errors.append(error("\(path).channels", "name at least one channel, contact or group to tell", at: path))
+            }
+            for (position, target) in (rule.channels ?? []).enumerated() where !known.contains(target) {
+                errors.append(error("\(path).channels[\(position)]", unknownTarget(target), at: path))
+            }
+        }
+        return errors
+    }
+
+    static func durationProblem(_ text: String, minimum: Int64) -> String? {
+        do {
+            let milliseconds = try DurationText.milliseconds(text)
+            if milliseconds < minimum {
+                return "\"\(text)\" is too short: use at least \(DurationText.format(milliseconds: minimum))"
+            }
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// A mail address check strict enough to keep header injection and typos out.
+    static func addressProblem(_ address: String) -> String? {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        let clean = !address.unicodeScalars.contains { $0.value < 0x21 || $0 == "<" || $0 == ">" || $0 == "," || $0 == "\"" }
+        if parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), clean {
+            return nil
+        }
+        return "\"\(address)\" is not a mail address: write it as name@example.com, without spaces or angle brackets"
+    }
+
+    static func groupHasCycle(_ start: String, groups: [String: [String]]) -> Bool {
+        var stack = groups[start] ?? []
+        var seen: Set<String> = []
+        while let member = stack.popLast() {
+            if member == start { return true }
+            guard seen.insert(member).inserted, let nested = groups[member] else { continue }
+            stack += nested
+        }
+        return false
+    }
+
+    static func maintenanceProblems(_ window: MaintenanceWindow) -> [JobProblem] {
+        var problems: [JobProblem] = []
+        switch (window.start != nil || window.end != nil, window.cron != nil) {
+        case (true, true):
+            problems.append(JobProblem(field: "cron", message: "give either start and end or cron and duration, not both"))
+        case (false, false):
+            problems.append(JobProblem(field: "start", message: "give start and end (RFC 3339) for a one-time window, or cron and duration for a recurring one"))
+        case (true, false):
+            let start = window.start.flatMap(Timestamp.parse)
+            let end = window.end.flatMap(Timestamp.parse)
+            if start == nil {
+                problems.append(JobProblem(field: "start", message: "\"\(window.start ?? "")\" is not an RFC 3339 instant such as 2026-05-01T22:00:00+08:00"))
+            }
+            if end == nil {
+                problems.append(JobProblem(field: "end", message: "\"\(window.end ?? "")\" is not an RFC 3339 instant such as 2026-05-02T02:00:00+08:00"))
+            }
+            if let start, let end, end <= start {
+                problems.append(JobProblem(field: "end", message: "must be later than start"))
+            }
+        case (false, true):
+            if window.duration == nil {
+                problems.append(JobProblem(field: "duration", message: "a recurring window needs a duration such as 2h"))
+            } else if let problem = durationProblem(window.duration!, minimum: 1000) {
+                problems.append(JobProblem(field: "duration", message: problem))
+            }
+            var spec = ScheduleSpec()
+            spec.cron = window.cron
+            spec.timezone = window.timezone
+            do {
+                _ = try CompiledSchedule(spec: spec, jobID: "maintenance")
+            } catch {
+                problems.append(JobProblem(field: "cron", message: "\(error)"))
+            }
+        }
+        return problems
+    }
+}
+
+/// Checks one channel's settings.
+enum ChannelValidator {
+    static func problems(_ channel: ChannelSettings) -> [JobProblem] {
+        var problems: [JobProblem] = []
+        guard ChannelSettings.knownTypes.contains(channel.type) else {
+            return [JobProblem(field: "type", message: "unknown channel type \"\(channel.type)\": use \(ChannelSettings.knownTypes.joined(separator: ", "))")]
+        }
+        if let language = channel.language, !ChannelSettings.knownLanguages.contains(language) {
+            problems.append(JobProblem(field: "language", message: "unknown language \"\(language)\": use zh-CN or en"))
+        }
+        if channel.webhookEnv != nil && channel.webhookFile != nil {
+            problems.append(JobProblem(field: "webhook_env", message: "set webhook_env or webhook_file, not both"))
+        }
+        if channel.secretEnv != nil && channel.secretFile != nil {
+            problems.append(JobProblem(field: "secret_env", message: "set secret_env or secret_file, not both"))
+        }
+        if channel.passwordEnv != nil && channel.passwordFile != nil {
+            problems.append(JobProblem(field: "password_env", message: "set password_env or password_file, not both"))
+        }
+        if channel.isEmail {
+            if channel.webhookEnv != nil || channel.webhookFile != nil {
+                problems.append(JobProblem(field: "webhook_env", message: "an email channel has no webhook: set host, port and from"))
+            }
+            if (channel.host ?? "").isEmpty {
+                problems.append(JobProblem(field: "host", message: "an email channel needs the SMTP server's host name"))
+            }
+            if let port = channel.port, !(1...65535).contains(port) {
+                problems.append(JobProblem(field: "port", message: "\(port) is out of range: use 1 to 65535, usually 587"))
+            }
+            if let from = channel.from {
+                if let problem = NotifyValidator.addressProblem(from) { problems.append(JobProblem(field: "from", message: problem)) }
+            } else {
+                problems.append(JobProblem(field: "from", message: "an email channel needs a sender address"))
+            }
+            for (index, address) in (channel.to ?? []).enumerated() {
+                if let problem = NotifyValidator.addressProblem(address) { problems.append(JobProblem(field: "to[\(index)]", message: problem)) }
+            }
+            if channel.username != nil && channel.passwordEnv == nil && channel.passwordFile == nil {
+                problems.append(JobProblem(field: "password_env", message: "username is set but no password source: set password_env or password_file"))
+            }
+            if channel.secretEnv != nil || channel.secretFile != nil {
+                problems.append(JobProblem(field: "secret_env", message: "email channels do not sign messages: remove the secret"))
+            }
+        } else {
+            if channel.webhookEnv == nil && channel.webhookFile == nil {
+                problems.append(JobProblem(field: "webhook_env", message: "set webhook_env (an environment variable) or webhook_file holding the webhook URL; URLs carry tokens and are never written in this file"))
+            }
+            if ["wecom", "slack"].contains(channel.type), channel.secretEnv != nil || channel.secretFile != nil {
+                problems.append(JobProblem(field: "secret_env", message: "\(channel.type) webhooks are not signed: remove the secret"))
+            }
+            for field in ["host", "port", "username", "from", "to", "starttls"] where channel.smtpFieldIsSet(field) {
+                problems.append(JobProblem(field: field, message: "only email channels take SMTP settings: remove it or set type: email"))
+            }
+        }
+        for (field, text, minimum) in [("connect_timeout", channel.connectTimeout, Int64(100)), ("timeout", channel.timeout, Int64(100))] {
+            if let text, let problem = NotifyValidator.durationProblem(text, minimum: minimum) {
+                problems.append(JobProblem(field: field, message: problem))
+            }
+        }
+        if let limit = channel.rateLimit {
+            if limit.messages < 1 {
+                problems.append(JobProblem(field: "rate_limit.messages", message: "must be at least 1"))
+            }
+            if let problem = NotifyValidator.durationProblem(limit.per, minimum: 1000) {
+                problems.append(JobProblem(field: "rate_limit.per", message: problem))
+            }
+        }
+        if let retry = channel.retry {
+            if let attempts = retry.maxAttempts, !(1...10).contains(attempts) {
+                problems.append(JobProblem(field: "retry.max_attempts", message: "\(attempts) is out of range: use 1 to 10"))
+            }
+            for (field, text) in [("retry.initial_backoff", retry.initialBackoff), ("retry.max_backoff", retry.maxBackoff)] {
+                if let text, let problem = NotifyValidator.durationProblem(text, minimum: 1) {
+                    problems.append(JobProblem(field: field, message: problem))
+                }
+            }
+        }
+        for (name, value) in (channel.headers ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let tokenCharacters = name.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0.value < 0x7F && $0 != ":" }
+            if name.isEmpty || !tokenCharacters || value.contains(where: { $0.isNewline }) {
+                problems.append(JobProblem(field: "headers.\(name)", message: "not a valid HTTP header: use a name without spaces or colons and a value on one line"))
+            }
+        }
+        if let header = channel.signatureHeader, header.isEmpty || header.contains(where: { $0 == ":" || $0.isWhitespace }) {
+            problems.append(JobProblem(field: "signature_header", message: "\"\(header)\" is not a header name: use a name such as X-Signature"))
+        }
+        if let caFile = channel.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            problems.append(JobProblem(field: "ca_file", message: "cannot read \(caFile): give the path of a PEM CA bundle"))
+        }
+        return problems
+    }
+}
+
+extension ChannelSettings {
+    fileprivate func smtpFieldIsSet(_ field: String) -> Bool {
+        switch field {
+        case "host": host != nil
+        case "port": port != nil
+        case "username": username != nil
+        case "from": from != nil
+        case "to": to != nil
+        case "starttls": starttls != nil
+        default: false
+        }
     }
 }
