@@ -20,6 +20,8 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# Every child runs in a session of its own (setsid), so the terminal's Ctrl-C reaches only
+# this script, which then stops the children in order.
 pids=()
 stop_all() {
   trap - INT TERM EXIT
@@ -35,7 +37,7 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 kafka_port=$(free_port)
-.tools/bin/tansu broker \
+setsid .tools/bin/tansu broker \
   --listener-url "tcp://127.0.0.1:$kafka_port" \
   --advertised-listener-url "tcp://127.0.0.1:$kafka_port" \
   --storage-engine memory://tansu/ >"$run_dir/tansu.log" 2>&1 &
@@ -56,7 +58,7 @@ else
   double_port=$(free_port)
   DIFY_API_KEY="app-demo-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   export DIFY_API_KEY
-  "$bin/dify-double" --listen "127.0.0.1:$double_port" --api-key "$DIFY_API_KEY" >"$run_dir/dify-double.log" 2>&1 &
+  setsid "$bin/dify-double" --listen "127.0.0.1:$double_port" --api-key "$DIFY_API_KEY" >"$run_dir/dify-double.log" 2>&1 &
   pids+=($!)
   export DIFY_SCHEDULER__APPS__DEMO__BASE_URL="http://127.0.0.1:$double_port/v1"
   echo "no DIFY_BASE_URL and DIFY_API_KEY given: using the Dify test double at http://127.0.0.1:$double_port/v1"
@@ -67,9 +69,9 @@ for file in "${config_files[@]}"; do config_arguments+=(--config "$file"); done
 
 "$bin/dify-producer" topics create "${config_arguments[@]}"
 
-"$bin/dify-worker" run "${config_arguments[@]}" >"$run_dir/worker.log" 2>&1 &
+setsid "$bin/dify-worker" run "${config_arguments[@]}" >"$run_dir/worker.log" 2>&1 &
 pids+=($!)
-"$bin/dify-producer" run "${config_arguments[@]}" >"$run_dir/producer.log" 2>&1 &
+setsid "$bin/dify-producer" run "${config_arguments[@]}" >"$run_dir/producer.log" 2>&1 &
 pids+=($!)
 
 cat <<EOF
@@ -83,6 +85,6 @@ dify-scheduler is running.
 Press Ctrl-C to stop.
 
 EOF
-"$bin/dify-producer" tail results "${config_arguments[@]}" &
+setsid "$bin/dify-producer" tail results "${config_arguments[@]}" 2>"$run_dir/tail.log" &
 pids+=($!)
 wait "${pids[-1]}"

@@ -43,7 +43,8 @@ final class WorkerService: Service {
         let producer = try KafkaProducer(configuration: kafka, logger: logger.with(["component": "kafka.producer"]))
         let publisher = TopicPublisher(producer: producer, topics: topics)
         let reader = KafkaPartitionReader(configuration: kafka, logger: logger)
-        let client = DifyClient(configuration: DifyClientConfiguration())
+        // Every run in flight to one Dify holds a connection, up to the per-Dify cap.
+        let client = DifyClient(configuration: DifyClientConfiguration(maxConnectionsPerHost: configuration.worker.maxConcurrencyPerDify))
 
         let dispatcherBox = DispatcherBox()
         let consumer = try KafkaConsumer(
