@@ -119,10 +119,22 @@ final class WorkerService: Service {
         await dispatcher.drain(grace: grace)
         committing.cancel()
         await control.commitIfNeeded(force: true)
-        do {
-            try await consumer.close()
-        } catch {
-            logger.warning("leaving the consumer group failed", [LogKey.error: "\(error)"])
+        // Leaving the group waits for the broker; a broker that is gone must not hold the exit.
+        let left = FirstOutcome<Bool>()
+        Task {
+            do {
+                try await consumer.close()
+            } catch {
+                logger.warning("leaving the consumer group failed", [LogKey.error: "\(error)"])
+            }
+            left.offer(true)
+        }
+        Task {
+            try? await Task.sleep(for: .seconds(10))
+            left.offer(false)
+        }
+        if await !left.value() {
+            logger.warning("leaving the consumer group timed out, exiting without it")
         }
         consuming.cancel()
         try? await producer.close(timeout: .seconds(10))

@@ -35,12 +35,21 @@ public final class ServiceGroup: Sendable {
         }
 
         let signalTask = Task { [self] in
+            var stopping = false
             for await signal in signals {
                 if signal == SIGHUP {
                     await reloadHandler?()
                     continue
                 }
-                logger.notice("stopping on signal", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
+                let name = signal == SIGTERM ? "SIGTERM" : "SIGINT"
+                if stopping {
+                    // A second stop signal means the operator will not wait for the drain.
+                    logger.warning("second stop signal, exiting without draining", ["signal": name])
+                    exit(1)
+                }
+                stopping = true
+                logger.notice("stopping on signal", ["signal": name])
+                startWatchdog()
                 await shutdownAll()
             }
         }
@@ -65,6 +74,18 @@ public final class ServiceGroup: Sendable {
                 group.cancelAll()
                 throw error
             }
+        }
+    }
+
+    /// Ends the process when the services have not stopped within twice the grace period, for
+    /// example because the broker they must commit to is gone.
+    private func startWatchdog() {
+        let limit = gracePeriod * 2
+        let logger = self.logger
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: limit.seconds)
+            logger.error("services did not stop in time, exiting", ["limit_s": "\(Int(limit.seconds))"])
+            exit(1)
         }
     }
 
