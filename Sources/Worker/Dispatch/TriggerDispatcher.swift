@@ -88,7 +88,7 @@ actor TriggerDispatcher {
         for state in states {
             runStates[state.triggerID] = state
         }
-        logger.info("partition assigned", [LogKey.partition: "\(partition)", "run_states": "\(states.count)"])
+        logger.notice("partition assigned", [LogKey.partition: "\(partition)", "run_states": "\(states.count)"])
     }
 
     /// Gives up `partition`: its queued triggers go back to Kafka (their offsets were never
@@ -103,7 +103,7 @@ actor TriggerDispatcher {
             }
         }
         updateQueueMetrics()
-        logger.info("partition revoked", [LogKey.partition: "\(partition)"])
+        logger.notice("partition revoked", [LogKey.partition: "\(partition)"])
     }
 
     // MARK: - Intake
