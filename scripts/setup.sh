@@ -19,7 +19,7 @@ run_packages=(
   build-essential pkg-config python3 python3-venv
   libmicrohttpd-dev libsqlite3-dev libpq-dev libyaml-dev libssl-dev libcurl4-openssl-dev
   zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev
-  libjs-chart.js
+  libjs-chart.js tzdata
 )
 test_packages=(
   postgresql chromium wrk sqlite3 python3-websocket

@@ -27,6 +27,9 @@ enum ProducerCommand {
         case "explain": return ExplainCommand.run(arguments: rest)
         case "topics": return await TopicsCommand.run(arguments: rest)
         case "tail": return await TailCommand.run(arguments: rest)
+        case "bench-kafka": return await BenchKafkaCommand.run(arguments: rest)
+        case "bench-schedule": return BenchScheduleCommand.run(arguments: rest)
+        case "bench-triggers": return await BenchTriggersCommand.run(arguments: rest)
         case "help", "--help", "-h":
             print(usage)
             return 0

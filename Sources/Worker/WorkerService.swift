@@ -73,10 +73,11 @@ final class WorkerService: Service {
         let executor = RunExecutor(
             client: client, publisher: publisher, workerID: workerID, logger: logger, settings: .init(),
             spendRetry: { app in await executorBox.dispatcher?.spendRetry(app: app) ?? false },
-            feedback: { app, feedback in await executorBox.dispatcher?.recordFeedback(app: app, feedback: feedback) })
+            feedback: { app, feedback in await executorBox.dispatcher?.recordFeedback(app: app, feedback: feedback) },
+            modes: AppModeCache(client: client, logger: logger))
         let dispatcher = TriggerDispatcher(
             apps: apps, executor: executor, publisher: publisher, consumer: control, workerID: workerID,
-            settings: .init(maxHeldPerPartition: configuration.worker.maxHeldPerPartition), logger: logger, metrics: metrics)
+            settings: .init(maxHeldPerPartition: configuration.worker.maxHeldPerPartition, maxConcurrencyPerOrigin: configuration.worker.maxConcurrencyPerDify), logger: logger, metrics: metrics)
         dispatcherBox.dispatcher = dispatcher
         executorBox.dispatcher = dispatcher
 
@@ -95,10 +96,15 @@ final class WorkerService: Service {
             }
         }
         let committing = Task {
+            var ticks = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 await control.commitIfNeeded()
                 await dispatcher.refreshRateMetrics()
+                ticks += 1
+                if ticks % 60 == 0 {
+                    await dispatcher.pruneRunStates(olderThan: 7 * 86_400)
+                }
             }
         }
 
@@ -137,7 +143,7 @@ final class WorkerService: Service {
             }
             logger.info("run states rebuilt", [LogKey.partition: "\(partition)", "messages": "\(summary.messageCount)", "triggers": "\(latest.count)"])
         } catch {
-            // Without run states duplicates may run again, but nothing is lost: go on.
+            // Without run states a duplicate may run again, but no trigger is lost, so the worker goes on.
             logger.error("rebuilding run states failed", [LogKey.partition: "\(partition)", LogKey.error: "\(error)"])
         }
         return Array(latest.values)

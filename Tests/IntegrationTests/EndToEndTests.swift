@@ -54,7 +54,7 @@ import Testing
         #expect(failing.status == .failed)
         #expect(failing.error?.code == "node_failed")
         #expect(failing.error?.nodeID == "http_main")
-        #expect(failing.error?.message.contains("500") == true)
+        #expect(failing.error?.message.contains("Reached maximum retries") == true)
 
         #expect(await producer.terminate() == 0)
         #expect(await worker.terminate() == 0)

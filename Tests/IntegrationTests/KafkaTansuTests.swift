@@ -50,6 +50,23 @@ struct KafkaTansuTests {
         }
     }
 
+    @Test func sendToMissingTopicFailsWithoutCreatingIt() async throws {
+        try await TansuBroker.run { broker in
+            var configuration = Self.configuration(broker)
+            configuration.settings["topic.metadata.propagation.max.ms"] = "1000"
+            let producer = try KafkaProducer(configuration: configuration)
+
+            let error = await #expect(throws: KafkaError.self) {
+                _ = try await producer.send(topic: "never-created", value: [1])
+            }
+            #expect(error?.code == .deliveryFailed)
+            #expect(error?.librdkafkaName == "UNKNOWN_TOPIC_OR_PART")
+            let topics = try await KafkaAdmin(configuration: configuration).topics()
+            #expect(topics["never-created"] == nil)
+            try await producer.close()
+        }
+    }
+
     @Test func messagesRoundTripThroughGroup() async throws {
         try await TansuBroker.run { broker in
             let configuration = Self.configuration(broker)

@@ -136,7 +136,7 @@ import Testing
         }
     }
 
-    /// The recorded error answers of Dify 1.9.2 and the classification each must get.
+    /// The recorded error responses of Dify 1.9.2 and the classification each must get.
     static let recorded: [(String, DifyError.Code, Bool)] = [
         ("error-bad-response-mode.http", .invalidRequest, false),
         ("error-concurrency-limit-blocking.http", .throttled, true),

@@ -30,6 +30,18 @@ struct KafkaClientBasicsTests {
         #expect(error?.description.contains("hunter2-secret") == false)
     }
 
+    @Test func descriptionHidesSecretSettings() {
+        let configuration = KafkaConfiguration(
+            bootstrapServers: "broker:9092",
+            settings: ["sasl.password": "hunter2-secret", "ssl.key.location": "/etc/kafka/key.pem", "linger.ms": "5"]
+        )
+
+        #expect(!configuration.description.contains("hunter2-secret"))
+        #expect(configuration.description.contains("sasl.password=[REDACTED]"))
+        #expect(configuration.description.contains("ssl.key.location=/etc/kafka/key.pem"))
+        #expect(configuration.description.contains("linger.ms=5"))
+    }
+
     @Test func librdkafkaLogLinesReachLogger() async throws {
         let lines = Mutex<[String]>([])
         LogSettings.redirect { line in lines.withLock { $0.append(line) } }

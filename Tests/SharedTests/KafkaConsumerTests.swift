@@ -190,6 +190,26 @@ struct KafkaConsumerTests {
         try await consumer.close()
     }
 
+    @Test func lagFollowsCommits() async throws {
+        try cluster.createTopic("lag", partitions: 1)
+        let producer = try KafkaProducer(configuration: configuration)
+        for _ in 0..<6 {
+            _ = try await producer.send(topic: "lag", value: [1])
+        }
+        try await producer.close()
+
+        let consumer = try KafkaConsumer(configuration: configuration, groupID: "lag-group")
+        try consumer.subscribe(topics: ["lag"])
+        let messages = try await collectMessages(from: consumer, count: 6)
+        let partition = KafkaTopicPartition(topic: "lag", partition: 0)
+        #expect(try await consumer.lag()[partition] == 6)
+
+        try consumer.storeOffset(for: messages[3])
+        try await consumer.commit()
+        #expect(try await consumer.lag()[partition] == 2)
+        try await consumer.close()
+    }
+
     @Test func blockingPollReturnsMessages() async throws {
         try cluster.createTopic("blocking-poll", partitions: 1)
         let producer = try KafkaProducer(configuration: configuration)

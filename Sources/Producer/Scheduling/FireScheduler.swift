@@ -7,7 +7,7 @@ import Shared
 /// A fire whose emission fails (the broker is down) is tried again a second later with the same
 /// scheduled instant, so its trigger id does not change and nothing is skipped.
 actor FireScheduler {
-    /// One job and where its schedule stands.
+    /// One job with its compiled schedule, run count and next fire.
     struct Slot: Sendable {
         var job: Job
         var schedule: CompiledSchedule
@@ -58,7 +58,7 @@ actor FireScheduler {
         slots[Int(index)] = Slot(job: job, schedule: schedule, firedCount: firedCount, lastScheduledAt: lastScheduledAt, paused: paused, next: next)
         slotByJob[job.id] = index
         if let next {
-            queue.push(FireQueue.Entry(fireAtMilliseconds: next.fireAt.millisecondsSince1970, slot: index, generation: generation))
+            queue.push(FireQueue.Entry(fireAtMilliseconds: next.fireAt.millitimeIntervalSince1970, slot: index, generation: generation))
         }
         waker.wake()
     }
@@ -91,7 +91,7 @@ actor FireScheduler {
                 _ = queue.popFirst()
                 continue
             }
-            let wait = top.fireAtMilliseconds - Date().millisecondsSince1970
+            let wait = top.fireAtMilliseconds - Date().millitimeIntervalSince1970
             if wait > 0 {
                 await waker.wait(upTo: .milliseconds(wait))
                 continue
@@ -108,7 +108,7 @@ actor FireScheduler {
     /// Emits every fire that is due now, concurrently, and queues each job's following fire.
     private func fireDue() async {
         let now = Date()
-        let nowMilliseconds = now.millisecondsSince1970
+        let nowMilliseconds = now.millitimeIntervalSince1970
         var due: [(index: Int32, generation: UInt32, job: Job, fire: ScheduledFire)] = []
 
         while let top = queue.first, top.fireAtMilliseconds <= nowMilliseconds {
@@ -141,7 +141,7 @@ actor FireScheduler {
             }
             slots[Int(item.index)] = slot
             if let next = slot.next {
-                let fireAt = outcomes[position] ? next.fireAt.millisecondsSince1970 : Date().millisecondsSince1970 + 1000
+                let fireAt = outcomes[position] ? next.fireAt.millitimeIntervalSince1970 : Date().millitimeIntervalSince1970 + 1000
                 queue.push(FireQueue.Entry(fireAtMilliseconds: fireAt, slot: item.index, generation: item.generation))
             } else {
                 logger.info("schedule ended", [LogKey.jobID: item.job.id, "fired": "\(slot.firedCount)"])
@@ -151,7 +151,7 @@ actor FireScheduler {
 }
 
 extension Date {
-    var millisecondsSince1970: Int64 {
+    var millitimeIntervalSince1970: Int64 {
         Int64((timeIntervalSince1970 * 1000).rounded())
     }
 }

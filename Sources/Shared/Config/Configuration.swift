@@ -15,7 +15,7 @@ public struct Configuration: Decodable, Sendable {
     public var worker: WorkerSettings
     public var logging: LoggingSettings
 
-    /// Where each job was defined, by job index, for messages about a job.
+    /// Position of each job in its file, by job index, for messages about a job.
     public var jobMarks: [YAMLMark] = []
     public var file: String = "<input>"
 
@@ -50,7 +50,7 @@ public struct Configuration: Decodable, Sendable {
     }
 }
 
-/// Where the Kafka cluster is and how topics are named.
+/// Broker addresses, topic naming and librdkafka settings.
 public struct KafkaSettings: Codable, Sendable {
     public var bootstrapServers: String = "127.0.0.1:9092"
     public var topicPrefix: String = "dify."
@@ -240,6 +240,8 @@ public struct WorkerSettings: Codable, Sendable {
     public var maxHeldPerPartition: Int = 1000
     /// Runs in flight in this worker, over all apps.
     public var maxInFlight: Int = 10_000
+    /// Runs in flight per Dify (scheme, host and port of the base URL), shared by its apps.
+    public var maxConcurrencyPerDify: Int = 256
 
     public init() {}
 
@@ -248,6 +250,7 @@ public struct WorkerSettings: Codable, Sendable {
         case shutdownGrace = "shutdown_grace"
         case maxHeldPerPartition = "max_held_per_partition"
         case maxInFlight = "max_in_flight"
+        case maxConcurrencyPerDify = "max_concurrency_per_dify"
     }
 
     public init(from decoder: Decoder) throws {
@@ -257,6 +260,7 @@ public struct WorkerSettings: Codable, Sendable {
         shutdownGrace = try container.decodeIfPresent(String.self, forKey: .shutdownGrace) ?? shutdownGrace
         maxHeldPerPartition = try container.decodeIfPresent(Int.self, forKey: .maxHeldPerPartition) ?? maxHeldPerPartition
         maxInFlight = try container.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? maxInFlight
+        maxConcurrencyPerDify = try container.decodeIfPresent(Int.self, forKey: .maxConcurrencyPerDify) ?? maxConcurrencyPerDify
     }
 }
 

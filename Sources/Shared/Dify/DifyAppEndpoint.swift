@@ -3,7 +3,7 @@ import Foundation
 /// Where and how to call one Dify app: its configured name, API base URL and API key.
 ///
 /// The base URL is the API base that Dify's API Access page shows, ending in `/v1`
-/// (`https://api.dify.ai/v1`, `http://HOST/v1`); paths such as `/workflows/run` are appended
+/// (`https://api.dify.ai/v1`, `http://HOST/v1`). Paths such as `/workflows/run` are appended
 /// to it, and a trailing slash is accepted. The key is sent as `Authorization: Bearer` and
 /// never appears in descriptions, errors or logs.
 public struct DifyAppEndpoint: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
@@ -13,7 +13,7 @@ public struct DifyAppEndpoint: Sendable, CustomStringConvertible, CustomDebugStr
     let apiKey: String
 
     /// - Throws: `DifyError` with code `invalidConfiguration` when the URL is not an absolute
-    ///   http or https URL without query or fragment, or the key is empty or holds whitespace.
+    ///   http or https URL without query or fragment, or the key is empty or contains whitespace.
     public init(name: String, baseURL: String, apiKey: String) throws {
         let trimmed = baseURL.trimmingCharacters(in: .whitespaces)
         let withoutSlash = trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed
@@ -40,7 +40,7 @@ public struct DifyAppEndpoint: Sendable, CustomStringConvertible, CustomDebugStr
         self.apiKey = apiKey
     }
 
-    /// The URL of `path` (starting with `/`) under the base URL, with `query` items.
+    /// Returns the URL of `path` (starting with `/`) under the base URL, with `query` items.
     func url(_ path: String, query: [URLQueryItem] = []) -> URL {
         var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)!
         components.percentEncodedPath += path

@@ -52,7 +52,7 @@ public struct DifyAppParameters: Sendable, Hashable {
     public var inputs: [DifyInputVariable]
     public var fileUploadEnabled: Bool?
     public var openingStatement: String?
-    /// The whole answer, for fields this client does not read.
+    /// The whole response, for fields this client does not read.
     public var raw: JSONValue
 
     /// Reads `user_input_form`: a list of one-key objects such as `{"text-input": {...}}`.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -17,8 +18,10 @@ import Foundation
 ///   delays every stream of this client.
 public final class DifyClient: Sendable {
     public let configuration: DifyClientConfiguration
-    private let session: URLSession
-    private let delegate: DifySessionDelegate
+    /// Sessions with a serial delegate queue each; requests take them in turn, so streams are
+    /// parsed on several threads while each stream's callbacks stay in order.
+    private let lanes: [(session: URLSession, delegate: DifySessionDelegate)]
+    private let nextLane = Atomic<Int>(0)
     private let logger: Logger
 
     public init(configuration: DifyClientConfiguration = DifyClientConfiguration(), logger: Logger? = nil) {
@@ -26,7 +29,8 @@ public final class DifyClient: Sendable {
         self.logger = logger ?? Logger(label: "dify.client")
 
         let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.httpMaximumConnectionsPerHost = configuration.maxConnectionsPerHost
+        let sessionCount = max(1, configuration.sessionCount)
+        sessionConfiguration.httpMaximumConnectionsPerHost = max(1, (configuration.maxConnectionsPerHost + sessionCount - 1) / sessionCount)
         sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
         sessionConfiguration.urlCache = nil
         sessionConfiguration.httpCookieStorage = nil
@@ -35,15 +39,21 @@ public final class DifyClient: Sendable {
         sessionConfiguration.timeoutIntervalForRequest = DifyClient.sessionTimeout
         sessionConfiguration.timeoutIntervalForResource = DifyClient.sessionTimeout
 
-        let queue = OperationQueue()
-        queue.name = "dify.client.delegate"
-        queue.maxConcurrentOperationCount = 1
-        delegate = DifySessionDelegate()
-        session = URLSession(configuration: sessionConfiguration, delegate: delegate, delegateQueue: queue)
+        // A serial queue per session keeps each task's callbacks in order. One session parsed
+        // every stream on one thread: 50 runs starting together waited for each other.
+        lanes = (0..<sessionCount).map { index in
+            let queue = OperationQueue()
+            queue.name = "dify.client.delegate.\(index)"
+            queue.maxConcurrentOperationCount = 1
+            let delegate = DifySessionDelegate()
+            return (URLSession(configuration: sessionConfiguration, delegate: delegate, delegateQueue: queue), delegate)
+        }
     }
 
     deinit {
-        session.finishTasksAndInvalidate()
+        for lane in lanes {
+            lane.session.finishTasksAndInvalidate()
+        }
     }
 
     private static let sessionTimeout: TimeInterval = 7 * 86_400
@@ -56,10 +66,10 @@ public final class DifyClient: Sendable {
     /// first, so the caller can record the run id and task id before the run ends. The
     /// method returns at `workflow_finished` (or `workflow_paused`), whatever the run's
     /// status: a failed run is an outcome, not a thrown error. Blocking mode returns the
-    /// single answer and calls `onEvent` never.
+    /// single response and never calls `onEvent`.
     ///
     /// - Throws: `DifyError`. An `error` event in the stream is classified like an HTTP
-    ///   answer. A stream that ends, breaks or goes idle before its final event throws code
+    ///   error response. A stream that ends, breaks or goes idle before its final event throws code
     ///   `streamBroken` with the run id and task id seen so far (nil when `workflow_started`
     ///   never arrived) and the partial outcome.
     public func runWorkflow(
@@ -172,23 +182,23 @@ public final class DifyClient: Sendable {
         }
     }
 
-    /// Reads a blocking answer: `{task_id, workflow_run_id, data: {...}}` for workflows,
+    /// Reads a blocking response: `{task_id, workflow_run_id, data: {...}}` for workflows,
     /// `{event: "message", task_id, message_id, conversation_id, answer, metadata}` for
     /// chat and completion apps.
     static func blockingOutcome(_ data: Data, kind: DifyAppKind, context: DifyRequestContext) throws -> DifyRunOutcome {
         guard let json = try? JSONValue.parse(data), json.objectValue != nil else {
-            throw invalidAnswer(context, "is not a JSON object")
+            throw invalidResponse(context, "is not a JSON object")
         }
         if let run = json.present("data"), run.objectValue != nil {
             let summary = DifyWorkflowSummary(json: json, data: run)
-            guard let status = summary.status else { throw invalidAnswer(context, "has no data.status") }
+            guard let status = summary.status else { throw invalidResponse(context, "has no data.status") }
             return DifyRunOutcome(
                 kind: kind, runID: summary.runID, taskID: json.text("task_id"), workflowID: summary.workflowID,
                 status: status, outputs: summary.outputs, error: summary.error, totalTokens: summary.totalTokens,
                 totalSteps: summary.totalSteps, elapsedMilliseconds: milliseconds(fromSeconds: summary.elapsedTime),
                 createdAt: summary.createdAt, finishedAt: summary.finishedAt, exceptionsCount: summary.exceptionsCount)
         }
-        guard json["answer"] != nil else { throw invalidAnswer(context, "has neither data nor answer") }
+        guard json["answer"] != nil else { throw invalidResponse(context, "has neither data nor answer") }
         let message = DifyMessageChunk(json: json)
         let usage = json["metadata"]?.present("usage").map(DifyUsage.init(json:))
         return DifyRunOutcome(
@@ -204,7 +214,7 @@ public final class DifyClient: Sendable {
     /// `/chat-messages/{task_id}/stop` for chat apps, `/completion-messages/{task_id}/stop`.
     ///
     /// `user` must be the one that started the run: older Dify builds ignore a stop from
-    /// another user. Dify 1.9.2 answers success even for a finished or unknown task.
+    /// another user. Dify 1.9.2 returns success even for a finished or unknown task.
     ///
     /// - Throws: `DifyError`.
     public func stopTask(app: DifyAppEndpoint, taskID: String, user: String, kind: DifyAppKind) async throws {
@@ -222,10 +232,10 @@ public final class DifyClient: Sendable {
     }
 
     /// Looks a run up with `GET /workflows/run/{workflow_run_id}`; nil when Dify does not
-    /// know it (Dify 1.9.2 answers 200 with every field null; newer builds 404 `not_found`).
+    /// know it (Dify 1.9.2 returns 200 with every field null; newer builds return 404 `not_found`).
     ///
     /// - Throws: `DifyError`; code `invalidRequest` without a request when `runID` is not a
-    ///   UUID, because Dify 1.9.2 answers such ids with a 500.
+    ///   UUID, because Dify 1.9.2 fails such ids with a 500.
     public func getWorkflowRun(app: DifyAppEndpoint, runID: String) async throws -> DifyWorkflowRun? {
         guard UUID(uuidString: runID) != nil else {
             throw DifyError(
@@ -262,7 +272,7 @@ public final class DifyClient: Sendable {
 
     // MARK: - Transport
 
-    /// Sends a short call and returns its JSON answer; a non-2xx answer throws.
+    /// Sends a short call and returns its JSON response, throwing for a non-2xx status.
     private func call(app: DifyAppEndpoint, context: DifyRequestContext, body: Data?) async throws -> JSONValue {
         let limits = DifyExchangeLimits(
             headersTimeout: configuration.requestTimeout, headersTimeoutSetting: "requestTimeout",
@@ -275,20 +285,22 @@ public final class DifyClient: Sendable {
             headers: [:])
 
         guard case .body(let status, let headers, let data) = try await perform(request, exchange: exchange) else {
-            throw DifyClient.invalidAnswer(context, "is an event stream")
+            throw DifyClient.invalidResponse(context, "is an event stream")
         }
         guard (200...299).contains(status) else {
             throw DifyError.classify(httpStatus: status, body: data, headers: headers, context: context)
         }
         guard let json = try? JSONValue.parse(data), json.objectValue != nil else {
-            throw DifyClient.invalidAnswer(context, "is not a JSON object")
+            throw DifyClient.invalidResponse(context, "is not a JSON object")
         }
         return json
     }
 
     private func perform(_ request: URLRequest, exchange: DifyExchange) async throws -> DifyExchangeResult {
-        let task = session.dataTask(with: request)
-        delegate.register(exchange, for: task)
+        let lane = lanes[nextLane.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count]
+        let task = lane.session.dataTask(with: request)
+        lane.delegate.register(exchange, for: task)
+        defer { lane.delegate.unregister(task) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 exchange.start(task, continuation: continuation)
@@ -334,10 +346,10 @@ public final class DifyClient: Sendable {
         return escaped
     }
 
-    private static func invalidAnswer(_ context: DifyRequestContext, _ problem: String) -> DifyError {
+    private static func invalidResponse(_ context: DifyRequestContext, _ problem: String) -> DifyError {
         DifyError(
             code: .invalidResponse,
-            reason: "Dify's answer to \(context.call) for app '\(context.app)' \(problem); check that base_url of "
+            reason: "Dify's response to \(context.call) for app '\(context.app)' \(problem); check that base_url of "
                 + "app '\(context.app)' points at Dify's Service API.",
             retryable: false, app: context.app)
     }

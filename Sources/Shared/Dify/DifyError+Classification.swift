@@ -35,9 +35,9 @@ public struct DifyRequestContext: Sendable {
 }
 
 extension DifyError {
-    // MARK: - HTTP answers
+    // MARK: - HTTP responses
 
-    /// Classifies a non-2xx answer from Dify: the status, the body (either JSON shape, HTML
+    /// Classifies a non-2xx response from Dify: the status, the body (either JSON shape, HTML
     /// or anything else) and the `Retry-After` header.
     public static func classify(
         httpStatus: Int, body: Data, headers: [String: String] = [:], context: DifyRequestContext,
@@ -73,7 +73,7 @@ extension DifyError {
         )
     }
 
-    /// Classifies the `error` event that ended a stream, with the same table as HTTP answers.
+    /// Classifies the `error` event that ended a stream, with the same table as HTTP responses.
     public static func classify(
         streamError event: DifyStreamError, context: DifyRequestContext, runID: String?, taskID: String?
     ) -> DifyError {
@@ -88,15 +88,15 @@ extension DifyError {
         return error
     }
 
-    /// The error-table rows, keyed by Dify's code first and by HTTP status where the code
-    /// is missing or unknown.
+    /// Applies the error-table rows, keyed by Dify's code first and by HTTP status where the
+    /// code is missing or unknown.
     static func classify(
         status: Int, difyCode: String?, difyMessage rawMessage: String?, fieldErrors: [String: String],
         bodyNote: String?, retryAfter: Duration?, context: DifyRequestContext
     ) -> DifyError {
         let message = rawMessage.map(context.scrub)
         let app = "'\(context.app)'"
-        let answered = answerSummary(status: status, code: difyCode, message: message, bodyNote: bodyNote)
+        let responded = responseSummary(status: status, code: difyCode, message: message, bodyNote: bodyNote)
 
         func make(_ code: Code, _ reason: String, retryable: Bool, throttle: Bool = false, maxRetries: Int? = nil)
             -> DifyError
@@ -112,23 +112,23 @@ extension DifyError {
         case "invalid_param" where (message ?? "").lowercased().hasPrefix("too many requests"):
             return make(
                 .throttled,
-                "Dify's concurrent-request cap for app \(app) is reached (\(answered)). Retry after a backoff, "
+                "Dify's concurrent-request cap for app \(app) is reached (\(responded)). Retry after a backoff, "
                     + "or lower limits.max_concurrency for app \(app) to at most the app's max_active_requests "
                     + "(or APP_MAX_ACTIVE_REQUESTS) in Dify.",
                 retryable: true, throttle: true)
         case "invalid_param":
             return make(
                 .invalidInput,
-                "Dify rejected the request to app \(app) as invalid (\(answered)). Fix the job's inputs or user "
+                "Dify rejected the request to app \(app) as invalid (\(responded)). Fix the job's inputs or user "
                     + "to match the app's input form (GET /parameters lists it) and check that the app is "
                     + "published; the same request will fail again.",
                 retryable: false)
         case "not_workflow_app", "not_chat_app", "not_completion_app":
-            return make(.wrongAppKind, wrongKindReason(code: difyCode!, answered: answered, app: app), retryable: false)
+            return make(.wrongAppKind, wrongKindReason(code: difyCode!, responded: responded, app: app), retryable: false)
         case "app_unavailable":
             return make(
                 .appUnavailable,
-                "App \(app) is unavailable for \(context.call) (\(answered)). Dify answers this when the app's "
+                "App \(app) is unavailable for \(context.call) (\(responded)). Dify returns this when the app's "
                     + "model configuration is missing, or when the endpoint does not fit the app (for example "
                     + "/completion-messages on a workflow app): check the app in Dify and the mode configured "
                     + "for app \(app) (GET /info reports it).",
@@ -136,50 +136,50 @@ extension DifyError {
         case "provider_not_initialize", "provider_quota_exceeded", "model_currently_not_support":
             return make(
                 .providerError,
-                "The model provider of app \(app) cannot serve the run (\(answered)). Configure the provider's "
+                "The model provider of app \(app) cannot serve the run (\(responded)). Configure the provider's "
                     + "credentials, quota or model in Dify; retrying will not help until then.",
                 retryable: false)
         case "completion_request_error":
             return make(
                 .completionRequestError,
-                "The model call of app \(app) failed upstream (\(answered)). At most one cautious retry is made; "
+                "The model call of app \(app) failed upstream (\(responded)). At most one cautious retry is made; "
                     + "if it fails again, check the model provider's status and settings in Dify.",
                 retryable: true, maxRetries: 1)
         case "too_many_requests":
             return make(
                 .throttled,
-                "Dify's concurrent-request cap for app \(app) is reached (\(answered)). Retry after a backoff, "
+                "Dify's concurrent-request cap for app \(app) is reached (\(responded)). Retry after a backoff, "
                     + "or lower limits.max_concurrency for app \(app).",
                 retryable: true, throttle: true)
         case "rate_limit_error":
             let wait = retryAfter.map { " (Dify asks to wait \(seconds($0)) s)" } ?? ""
             return make(
                 .quotaExceeded,
-                "The Dify plan or daily quota of app \(app) is used up (\(answered)). Runs fail until the quota "
+                "The Dify plan or daily quota of app \(app) is used up (\(responded)). Runs fail until the quota "
                     + "window passes\(wait) or the plan is raised; no retry before then.",
                 retryable: false)
         case "file_too_large", "unsupported_file_type":
-            return make(.fileRejected, fileReason(answered: answered, app: app), retryable: false)
+            return make(.fileRejected, fileReason(responded: responded, app: app), retryable: false)
         case "unauthorized":
-            return make(.unauthorized, unauthorizedReason(answered: answered, app: app), retryable: false)
+            return make(.unauthorized, unauthorizedReason(responded: responded, app: app), retryable: false)
         case "forbidden":
-            return make(.forbidden, forbiddenReason(answered: answered, app: app), retryable: false)
+            return make(.forbidden, forbiddenReason(responded: responded, app: app), retryable: false)
         case "bad_request":
             return make(
                 .invalidRequest,
-                "Dify could not read the request \(context.call) for app \(app) (\(answered)). Check the "
+                "Dify could not read the request \(context.call) for app \(app) (\(responded)). Check the "
                     + "workflow or conversation id in the job, and the request body.",
                 retryable: false)
         case "not_found":
             return make(
                 .notFound,
-                "Dify found nothing for \(context.call) of app \(app) (\(answered)). Check the id the message "
+                "Dify found nothing for \(context.call) of app \(app) (\(responded)). Check the id the message "
                     + "names: a run, workflow or conversation id from another app or an older Dify.",
                 retryable: false)
         case "method_not_allowed":
-            return make(.methodNotAllowed, methodReason(answered: answered, context: context), retryable: false)
+            return make(.methodNotAllowed, methodReason(responded: responded, context: context), retryable: false)
         case "internal_server_error":
-            return make(.serverError, serverReason(answered: answered, app: app), retryable: true)
+            return make(.serverError, serverReason(responded: responded, app: app), retryable: true)
         default:
             break
         }
@@ -196,47 +196,47 @@ extension DifyError {
         case 400, 422:
             return make(
                 .invalidRequest,
-                "Dify rejected \(context.call) for app \(app) (\(answered)). Fix the request the message names; "
+                "Dify rejected \(context.call) for app \(app) (\(responded)). Fix the request the message names; "
                     + "the same request will fail again.",
                 retryable: false)
         case 401:
-            return make(.unauthorized, unauthorizedReason(answered: answered, app: app), retryable: false)
+            return make(.unauthorized, unauthorizedReason(responded: responded, app: app), retryable: false)
         case 403:
-            return make(.forbidden, forbiddenReason(answered: answered, app: app), retryable: false)
+            return make(.forbidden, forbiddenReason(responded: responded, app: app), retryable: false)
         case 404 where difyCode == nil:
             return make(
                 .routeNotFound,
-                "No Dify API route answers \(context.call) for app \(app) (\(answered)). Check base_url of app "
+                "No Dify API route serves \(context.call) for app \(app) (\(responded)). Check base_url of app "
                     + "\(app): it must be the API base that Dify's API Access page shows, ending in /v1 (for "
                     + "example http://dify.internal/v1), and the Dify version must have this endpoint.",
                 retryable: false)
         case 404:
             return make(
-                .notFound, "Dify found nothing for \(context.call) of app \(app) (\(answered)).", retryable: false)
+                .notFound, "Dify found nothing for \(context.call) of app \(app) (\(responded)).", retryable: false)
         case 405:
-            return make(.methodNotAllowed, methodReason(answered: answered, context: context), retryable: false)
+            return make(.methodNotAllowed, methodReason(responded: responded, context: context), retryable: false)
         case 413, 415:
-            return make(.fileRejected, fileReason(answered: answered, app: app), retryable: false)
+            return make(.fileRejected, fileReason(responded: responded, app: app), retryable: false)
         case 429:
             return make(
                 .throttled,
-                "Dify or a proxy in front of it is limiting requests of app \(app) (\(answered)). Retry after "
+                "Dify or a proxy in front of it is limiting requests of app \(app) (\(responded)). Retry after "
                     + "a backoff, or lower limits.requests_per_second for app \(app).",
                 retryable: true, throttle: true)
         case 500:
-            return make(.serverError, serverReason(answered: answered, app: app), retryable: true)
+            return make(.serverError, serverReason(responded: responded, app: app), retryable: true)
         case 502, 503, 504:
             return make(
                 .gatewayError,
-                "The proxy in front of Dify answered \(answered) for app \(app): Dify or the proxy is down or "
+                "The proxy in front of Dify returned \(responded) for app \(app): Dify or the proxy is down or "
                     + "overloaded. Retrying with a backoff; if it lasts, check the Dify API containers.",
                 retryable: true)
         case 500...599:
-            return make(.serverError, serverReason(answered: answered, app: app), retryable: true)
+            return make(.serverError, serverReason(responded: responded, app: app), retryable: true)
         default:
             return make(
                 .unexpectedStatus,
-                "Dify answered \(context.call) for app \(app) with an unexpected status (\(answered)). Check "
+                "Dify returned an unexpected status for \(context.call) of app \(app) (\(responded)). Check "
                     + "base_url of app \(app) and the Dify version.",
                 retryable: false)
         }
@@ -244,47 +244,47 @@ extension DifyError {
 
     // MARK: - Reasons shared by several rows
 
-    private static func wrongKindReason(code: String, answered: String, app: String) -> String {
+    private static func wrongKindReason(code: String, responded: String, app: String) -> String {
         switch code {
         case "not_chat_app":
-            return "App \(app) is not a chat app (\(answered)). It is a workflow or completion app: set the mode of "
+            return "App \(app) is not a chat app (\(responded)). It is a workflow or completion app: set the mode of "
                 + "app \(app) and the job's kind to workflow or completion, as GET /info reports."
         case "not_completion_app":
-            return "App \(app) is not a completion app (\(answered)). It is a workflow or chat app: set the mode "
+            return "App \(app) is not a completion app (\(responded)). It is a workflow or chat app: set the mode "
                 + "of app \(app) and the job's kind to workflow or chatflow, as GET /info reports."
         default:
-            return "App \(app) is not a workflow app (\(answered)). It is a chat or completion app: set the mode "
+            return "App \(app) is not a workflow app (\(responded)). It is a chat or completion app: set the mode "
                 + "of app \(app) and the job's kind to chatflow or completion, as GET /info reports."
         }
     }
 
-    private static func unauthorizedReason(answered: String, app: String) -> String {
-        "Dify rejected the API key of app \(app) (\(answered)). Check the API key configured for app \(app) via "
+    private static func unauthorizedReason(responded: String, app: String) -> String {
+        "Dify rejected the API key of app \(app) (\(responded)). Check the API key configured for app \(app) via "
             + "api_key_env or api_key_file: it must be this app's Service API key from its API Access page in "
             + "Dify, and the key may have been deleted there."
     }
 
-    private static func forbiddenReason(answered: String, app: String) -> String {
-        "Dify refused access to app \(app) (\(answered)). The app may be deleted or disabled, its Service API "
+    private static func forbiddenReason(responded: String, app: String) -> String {
+        "Dify refused access to app \(app) (\(responded)). The app may be deleted or disabled, its Service API "
             + "turned off, or its workspace archived: check the app in Dify."
     }
 
-    private static func fileReason(answered: String, app: String) -> String {
-        "Dify rejected a file sent to app \(app) (\(answered)). Send a smaller file, or a type the app's file "
+    private static func fileReason(responded: String, app: String) -> String {
+        "Dify rejected a file sent to app \(app) (\(responded)). Send a smaller file, or a type the app's file "
             + "upload settings allow."
     }
 
-    private static func methodReason(answered: String, context: DifyRequestContext) -> String {
-        "Dify does not accept \(context.call) for app '\(context.app)' (\(answered)). Check that base_url of app "
+    private static func methodReason(responded: String, context: DifyRequestContext) -> String {
+        "Dify does not accept \(context.call) for app '\(context.app)' (\(responded)). Check that base_url of app "
             + "'\(context.app)' ends in /v1 and that this Dify version has the endpoint."
     }
 
-    private static func serverReason(answered: String, app: String) -> String {
-        "Dify failed with a server error on app \(app) (\(answered)). Retrying with a backoff; if it lasts, check "
+    private static func serverReason(responded: String, app: String) -> String {
+        "Dify failed with a server error on app \(app) (\(responded)). Retrying with a backoff; if it lasts, check "
             + "the Dify API server's logs."
     }
 
-    private static func answerSummary(status: Int, code: String?, message: String?, bodyNote: String?) -> String {
+    private static func responseSummary(status: Int, code: String?, message: String?, bodyNote: String?) -> String {
         var parts = ["HTTP \(status)"]
         if let code { parts.append(code) }
         var summary = parts.joined(separator: " ")

@@ -1,9 +1,9 @@
 import Foundation
 
-/// A failed call to Dify, classified so that the worker knows whether to retry.
+/// A failed call to Dify, classified so that the worker can decide whether to retry.
 ///
 /// `reason` names the app, the value Dify rejected and the fix; it never contains the API
-/// key. `retryable` says whether sending the same request again may succeed; `maxRetries`
+/// key. `retryable` is true when sending the same request again may succeed, and `maxRetries`
 /// narrows that where only a cautious retry makes sense; `retryAfter` comes from a
 /// `Retry-After` header. `isThrottle` marks Dify's concurrency cap, which clears by itself.
 public struct DifyError: Error, Sendable, CustomStringConvertible {
@@ -48,11 +48,11 @@ public struct DifyError: Error, Sendable, CustomStringConvertible {
         public static let unexpectedStatus = Code(rawValue: "unexpected_status")
         /// The connection failed: refused, reset, DNS, TLS.
         public static let network = Code(rawValue: "network")
-        /// No response (headers, or the whole blocking answer) within the configured time.
+        /// No response (headers, or the whole blocking response) within the configured time.
         public static let timeout = Code(rawValue: "timeout")
         /// A stream ended, broke or went idle before its final event.
         public static let streamBroken = Code(rawValue: "stream_broken")
-        /// A 2xx answer this client could not read.
+        /// A 2xx response this client could not read.
         public static let invalidResponse = Code(rawValue: "invalid_response")
         /// The calling Swift task was cancelled.
         public static let cancelled = Code(rawValue: "cancelled")
@@ -61,7 +61,7 @@ public struct DifyError: Error, Sendable, CustomStringConvertible {
     }
 
     public var code: Code
-    /// What failed, on which value, and what to do next.
+    /// The failure, the value involved and the next step to take.
     public var reason: String
     /// The HTTP status, or for an `error` stream event the status it carries.
     public var httpStatus: Int?
@@ -77,14 +77,15 @@ public struct DifyError: Error, Sendable, CustomStringConvertible {
     public var maxRetries: Int?
     /// The wait a `Retry-After` header asked for.
     public var retryAfter: Duration?
-    /// Dify's concurrency cap answered; the worker should back off and retry, not alert.
+    /// Dify's concurrency cap rejected the request; the worker should back off and retry, not alert.
     public var isThrottle: Bool
     /// The configured app name.
     public var app: String?
     /// The workflow run id and task id seen before the failure; nil when none arrived.
     public var runID: String?
     public var taskID: String?
-    /// What the stream reported before it failed (node trace, text so far), if it opened.
+    /// The run as the stream reported it before the failure (node trace, text so far), when a
+    /// stream opened.
     public var partialOutcome: DifyRunOutcome?
 
     public init(

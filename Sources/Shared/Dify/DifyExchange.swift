@@ -6,11 +6,11 @@ import Synchronization
     import FoundationNetworking
 #endif
 
-/// What one request to Dify produced when it ended without a failure.
+/// The result of one request to Dify that ended without a failure.
 enum DifyExchangeResult: Sendable {
-    /// An event stream that reached its end; the builder holds its events.
+    /// An event stream that reached its end; the builder contains its events.
     case stream(RunTraceBuilder)
-    /// Any other answer, including error statuses.
+    /// Any other response, including error statuses.
     case body(status: Int, headers: [String: String], data: Data)
 }
 
@@ -18,7 +18,7 @@ enum DifyExchangeResult: Sendable {
 struct DifyExchangeLimits: Sendable {
     var headersTimeout: Duration
     var headersTimeoutSetting: String
-    /// A blocking run may still go on in Dify after its answer timed out, so a retry could
+    /// A blocking run may still go on in Dify after its response timed out, so a retry could
     /// start a second run.
     var headersTimeoutRetryable: Bool
     var idleTimeout: Duration
@@ -37,7 +37,7 @@ struct DifyExchangeLimits: Sendable {
 ///   resumes, `cancel()`) run after the lock is released.
 final class DifyExchange: Sendable {
     let context: DifyRequestContext
-    /// The kind of run when a stream may answer; nil for short calls.
+    /// The kind of run when the response may be a stream; nil for short calls.
     let runKind: DifyAppKind?
     let limits: DifyExchangeLimits
     let onEvent: (@Sendable (DifyStreamEvent) -> Void)?
@@ -55,6 +55,9 @@ final class DifyExchange: Sendable {
         var task: URLSessionDataTask?
         var timer: DispatchSourceTimer?
         var deadline = DispatchTime.now()
+        /// When the timer fires next. Moving the deadline later leaves the timer alone (it
+        /// re-arms when it fires early); moving it earlier re-arms it at once.
+        var timerFiresAt = DispatchTime.now()
         var status = 0
         var headers: [String: String] = [:]
         var body = Data()
@@ -62,6 +65,14 @@ final class DifyExchange: Sendable {
         var builder: RunTraceBuilder
         /// A failure decided before the task completed: cancellation, a deadline, a limit.
         var failure: DifyError?
+
+        mutating func setDeadline(_ instant: DispatchTime) {
+            deadline = instant
+            if instant < timerFiresAt {
+                timerFiresAt = instant
+                timer?.schedule(deadline: instant)
+            }
+        }
     }
 
     init(
@@ -88,11 +99,11 @@ final class DifyExchange: Sendable {
             }
             state.continuation = continuation
             state.task = task
-            state.deadline = .now() + limits.headersTimeout.timeInterval
             let timer = DispatchSource.makeTimerSource(queue: DifyExchange.timerQueue)
             timer.setEventHandler { [weak self] in self?.checkDeadline() }
-            timer.schedule(deadline: state.deadline)
             state.timer = timer
+            state.timerFiresAt = .distantFuture
+            state.setDeadline(.now() + limits.headersTimeout.seconds)
             timer.resume()
             return nil
         }
@@ -118,7 +129,8 @@ final class DifyExchange: Sendable {
         let task: URLSessionDataTask? = state.withLock { state in
             guard state.phase != .done, state.failure == nil else { return nil }
             if DispatchTime.now() < state.deadline {
-                state.timer?.schedule(deadline: state.deadline)
+                state.timerFiresAt = .distantFuture
+                state.setDeadline(state.deadline)
                 return nil
             }
             state.failure = timeoutFailure(state)
@@ -140,7 +152,7 @@ final class DifyExchange: Sendable {
             let seconds = DifyError.seconds(limits.headersTimeout)
             var error = failure(
                 .timeout,
-                "Dify did not answer \(context.call) for app \(app) within \(seconds) s "
+                "Dify did not respond to \(context.call) for app \(app) within \(seconds) s "
                     + "(\(limits.headersTimeoutSetting)). "
                     + (limits.headersTimeoutRetryable
                         ? "Check that Dify is up and not overloaded; retrying with a backoff."
@@ -152,7 +164,7 @@ final class DifyExchange: Sendable {
             let seconds = DifyError.seconds(limits.bodyTimeout)
             return failure(
                 .timeout,
-                "Dify's answer to \(context.call) for app \(app) did not complete within \(seconds) s "
+                "Dify's response to \(context.call) for app \(app) did not complete within \(seconds) s "
                     + "(requestTimeout).", state)
         }
     }
@@ -170,10 +182,10 @@ final class DifyExchange: Sendable {
             let contentType = state.headers.first { $0.key.lowercased() == "content-type" }?.value.lowercased() ?? ""
             if runKind != nil, (200...299).contains(state.status), contentType.hasPrefix("text/event-stream") {
                 state.phase = .streaming
-                state.deadline = .now() + limits.idleTimeout.timeInterval
+                state.setDeadline(.now() + limits.idleTimeout.seconds)
             } else {
                 state.phase = .readingBody
-                state.deadline = .now() + limits.bodyTimeout.timeInterval
+                state.setDeadline(.now() + limits.bodyTimeout.seconds)
             }
         }
     }
@@ -184,7 +196,7 @@ final class DifyExchange: Sendable {
         let events: [DifyStreamEvent] = state.withLock { state in
             switch state.phase {
             case .streaming:
-                state.deadline = .now() + limits.idleTimeout.timeInterval
+                state.setDeadline(.now() + limits.idleTimeout.seconds)
                 let frames: [SSEEvent]
                 do throws(DifyError) {
                     frames = try state.parser.feed(data)
@@ -205,7 +217,7 @@ final class DifyExchange: Sendable {
                 if state.body.count > limits.maxBodyBytes, state.failure == nil {
                     state.failure = failure(
                         .invalidResponse,
-                        "Dify's answer to \(context.call) for app '\(context.app)' is larger than "
+                        "Dify's response to \(context.call) for app '\(context.app)' is larger than "
                             + "\(limits.maxBodyBytes) bytes (maxResponseBytes); it was not read.", state)
                     stopTask = state.task
                 }
@@ -272,8 +284,8 @@ final class DifyExchange: Sendable {
 
     // MARK: - Failures
 
-    /// A failure carrying the run id, task id and partial outcome seen so far. Once a stream
-    /// has shown a run id, `retryable` is false: the run exists in Dify, and the worker
+    /// Builds a failure carrying the run id, task id and partial outcome seen so far. Once a
+    /// stream has shown a run id, `retryable` is false: the run exists in Dify, and the worker
     /// follows it with `GET /workflows/run/{id}` instead of starting another.
     private func failure(_ code: DifyError.Code, _ reason: String, _ state: State) -> DifyError {
         let builder = state.builder
@@ -298,7 +310,7 @@ final class DifyExchange: Sendable {
         if state.phase == .streaming || state.phase == .readingBody && state.status != 0 {
             return failure(
                 .streamBroken,
-                "The connection of \(context.call) for app '\(context.app)' broke while reading the answer "
+                "The connection of \(context.call) for app '\(context.app)' broke while reading the response "
                     + "(\(detail)).", state)
         }
 
@@ -333,13 +345,5 @@ final class DifyExchange: Sendable {
                 "Could not reach Dify for \(context.call) of app \(app) (\(detail)). Check base_url of app \(app) "
                     + "and that Dify is up; retrying with a backoff.", state)
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, for Foundation and Dispatch APIs.
-    var timeInterval: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

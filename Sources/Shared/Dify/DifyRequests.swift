@@ -4,7 +4,7 @@ import Foundation
 public enum DifyResponseMode: String, Sendable, Hashable {
     /// Server-Sent Events as the run goes; the only mode in which a run can be stopped.
     case streaming
-    /// One JSON answer when the run ends; Dify Cloud cuts such calls after about 100 s.
+    /// One JSON response when the run ends; Dify Cloud cuts such calls after about 100 s.
     case blocking
 }
 

@@ -24,7 +24,7 @@ public enum DifyAppKind: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// What a Dify run ended with, as assembled from its stream or its blocking answer.
+/// What a Dify run ended with, as assembled from its stream or its blocking response.
 public struct DifyRunOutcome: Sendable, Hashable {
     public var kind: DifyAppKind
     /// The workflow run id; nil for chat and completion apps without a workflow.
@@ -32,7 +32,7 @@ public struct DifyRunOutcome: Sendable, Hashable {
     public var taskID: String?
     public var workflowID: String?
     /// Dify's run status: `succeeded`, `failed`, `stopped`, `partial-succeeded`, `paused`;
-    /// `running` while no final event has arrived. Chat and completion answers that reached
+    /// `running` while no final event has arrived. Chat and completion responses that reached
     /// `message_end` are `succeeded`.
     public var status: String
     public var outputs: JSONValue?
@@ -54,7 +54,7 @@ public struct DifyRunOutcome: Sendable, Hashable {
     public var conversationID: String?
     public var usage: DifyUsage?
     public var exceptionsCount: Int64?
-    /// Node executions in the order they started; empty for blocking answers.
+    /// Node executions in the order they started; empty for blocking responses.
     public var nodes: [NodeTrace]
 
     public init(

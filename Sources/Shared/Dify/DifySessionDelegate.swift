@@ -16,6 +16,12 @@ final class DifySessionDelegate: NSObject, URLSessionDataDelegate, Sendable {
         exchanges.withLock { $0[task.taskIdentifier] = exchange }
     }
 
+    /// Forgets the task's exchange. A task that never started (cancelled first) gets no
+    /// completion callback, so the caller removes it here once the exchange has ended.
+    func unregister(_ task: URLSessionTask) {
+        _ = exchanges.withLock { $0.removeValue(forKey: task.taskIdentifier) }
+    }
+
     private func exchange(for task: URLSessionTask) -> DifyExchange? {
         exchanges.withLock { $0[task.taskIdentifier] }
     }
@@ -38,7 +44,7 @@ final class DifySessionDelegate: NSObject, URLSessionDataDelegate, Sendable {
     }
 
     /// Refuses redirects: URLSession would turn a redirected POST into a GET without its body,
-    /// so the 3xx answer is returned and reported instead.
+    /// so the 3xx response is returned and reported instead.
     func urlSession(
         _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
         newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void

@@ -117,7 +117,7 @@ public struct DifyContainerEvent: Sendable, Hashable {
     public var length: Int?
     public var createdAt: Date?
     public var finishedAt: Date?
-    /// The enclosing iteration or loop, for a container nested in another, when Dify says.
+    /// The enclosing iteration or loop, for a container nested in another, when Dify sends it.
     public var iterationID: String?
     public var loopID: String?
     public var truncated: Bool
@@ -209,7 +209,7 @@ public struct DifyStreamError: Sendable, Hashable {
     public var taskID: String?
     public var workflowRunID: String?
     public var messageID: String?
-    /// The HTTP status Dify would have answered with.
+    /// The HTTP status Dify would have returned.
     public var status: Int?
     public var code: String?
     public var message: String?
@@ -244,7 +244,7 @@ public struct DifyMessageChunk: Sendable, Hashable {
     }
 }
 
-/// `metadata.usage` of `message_end` and of blocking chat answers.
+/// `metadata.usage` of `message_end` and of blocking chat responses.
 public struct DifyUsage: Sendable, Hashable {
     public var promptTokens: Int64?
     public var completionTokens: Int64?

@@ -18,7 +18,7 @@ public struct DifyWorkflowRun: Sendable, Hashable {
     /// Seconds.
     public var elapsedTime: Double?
 
-    /// Reads the answer; nil when `id` is null, which is how Dify 1.9.2 answers an unknown
+    /// Reads the response; nil when `id` is null, which is how Dify 1.9.2 reports an unknown
     /// run id (HTTP 200 with every field null).
     init?(json: JSONValue) {
         guard let id = json.text("id") else { return nil }
@@ -45,7 +45,7 @@ public struct DifyWorkflowRun: Sendable, Hashable {
         ["succeeded", "failed", "stopped", "partial-succeeded"].contains(status)
     }
 
-    /// The run as an outcome, for a worker that follows a run after its stream broke.
+    /// Converts the run to an outcome, for a worker that follows a run after its stream broke.
     public func outcome(taskID: String?) -> DifyRunOutcome {
         DifyRunOutcome(
             kind: .workflow, runID: id, taskID: taskID, workflowID: workflowID, status: status, outputs: outputs,

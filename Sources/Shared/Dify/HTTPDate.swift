@@ -5,7 +5,7 @@ import Foundation
 /// Accepted: RFC 1123 / RFC 822 (`Fri, 04 Dec 2026 19:47:37 GMT`, with or without the weekday,
 /// seconds optional, zone `GMT`, `UT`, `UTC`, `Z`, a US zone name or a numeric `+hhmm`),
 /// RFC 850 (`Friday, 04-Dec-26 19:47:37 GMT`) and asctime (`Fri Dec  4 19:47:37 2026`).
-/// Two-digit years below 50 are 20xx, others 19xx, as RFC 2822 says.
+/// Two-digit years below 50 are 20xx and others 19xx, following RFC 2822.
 enum HTTPDate {
     static func parse(_ text: String) -> Date? {
         var tokens = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }).map(String.init)
@@ -29,12 +29,12 @@ enum HTTPDate {
             if let parsed = clock(token), time == nil {
                 time = parsed
             } else if let number = Int(token), token.allSatisfy(\.isNumber) {
-                if day == nil && token.count <= 2 && month == nil {
-                    day = number
-                } else if day == nil && month != nil && token.count <= 2 {
-                    day = number  // asctime: month before day
+                if day == nil && token.count <= 2 {
+                    day = number  // The first short number is the day, before or after the month.
+                } else if year == nil && token.count > 2 {
+                    year = number
                 } else if year == nil {
-                    year = token.count <= 2 ? (number < 50 ? 2000 + number : 1900 + number) : number
+                    year = number < 50 ? 2000 + number : 1900 + number
                 } else {
                     return nil
                 }

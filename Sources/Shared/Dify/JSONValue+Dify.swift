@@ -2,12 +2,12 @@ import Foundation
 
 /// Lenient field readers for Dify payloads.
 ///
-/// Dify's fields change shape between releases: a field may be absent or `null`, a number
-/// may come as an integer, a float or a numeric string (`"total_price": "0.0"`), and a time
-/// as unix seconds or, in older builds, an RFC 822 string. These readers return nil for a
+/// Dify's fields change shape between releases. A field may be absent or `null`, and a number
+/// may come as an integer, a float or a numeric string (`"total_price": "0.0"`). A time may
+/// come as unix seconds or, in older builds, as an RFC 822 string. These readers return nil for a
 /// value they cannot read instead of failing the whole event.
 extension JSONValue {
-    /// The text of a string field; numbers and booleans are turned into text, `null` is nil.
+    /// Returns a string field's text; numbers and booleans are turned into text, `null` is nil.
     func text(_ key: String) -> String? {
         switch self[key] {
         case .string(let value): return value
@@ -18,7 +18,7 @@ extension JSONValue {
         }
     }
 
-    /// An integer field, from an integer, a whole float or a numeric string.
+    /// Returns an integer field, from an integer, a whole float or a numeric string.
     func integer(_ key: String) -> Int64? {
         guard let value = self[key] else { return nil }
         if let number = value.intValue { return number }
@@ -31,7 +31,7 @@ extension JSONValue {
         return nil
     }
 
-    /// A number field, from an integer, a float or a numeric string.
+    /// Returns a number field, from an integer, a float or a numeric string.
     func number(_ key: String) -> Double? {
         guard let value = self[key] else { return nil }
         if let number = value.doubleValue { return number }
@@ -52,7 +52,7 @@ extension JSONValue {
         }
     }
 
-    /// A time field: unix seconds (integer, float or numeric string), an RFC 3339 string or an
+    /// Returns a time field: unix seconds (integer, float or numeric string), an RFC 3339 string or an
     /// RFC 822 / HTTP date string.
     func date(_ key: String) -> Date? {
         guard let value = self[key] else { return nil }
@@ -68,13 +68,13 @@ extension JSONValue {
         return Timestamp.parse(text) ?? HTTPDate.parse(text)
     }
 
-    /// A member that is present and not `null`.
+    /// Returns the member when it is present and not `null`.
     func present(_ key: String) -> JSONValue? {
         guard let value = self[key], !value.isNull else { return nil }
         return value
     }
 
-    /// A list of strings; other members of the list are turned into text or skipped.
+    /// Returns a list of strings; other members of the list are turned into text or skipped.
     func texts(_ key: String) -> [String]? {
         guard let items = self[key]?.arrayValue else { return nil }
         return items.compactMap { item in

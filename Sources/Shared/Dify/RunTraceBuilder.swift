@@ -9,9 +9,9 @@ import Foundation
 /// nodes that started and never finished are marked `unfinished`, because Dify 1.9.2 sends
 /// no `node_finished` for the node that was running when a run was stopped.
 ///
-/// A workflow run is finished at `workflow_finished`; a chatflow (a chat stream that carries
-/// `workflow_started`) waits for both `workflow_finished` and `message_end` in either order;
-/// chat and completion apps finish at `message_end`. `error` and `workflow_paused` end any
+/// A workflow run is finished at `workflow_finished`. A chatflow (a chat stream that carries
+/// `workflow_started`) waits for both `workflow_finished` and `message_end`, in either order.
+/// Chat and completion apps finish at `message_end`. `error` and `workflow_paused` end any
 /// stream.
 public struct RunTraceBuilder: Sendable {
     public let kind: DifyAppKind
@@ -159,9 +159,9 @@ public struct RunTraceBuilder: Sendable {
         nodes[index].error = event.error ?? nodes[index].error
     }
 
-    /// Finds the trace an end or retry event belongs to: by execution id, else the latest
-    /// running execution of the same node (older Dify builds gave retries their own id), else
-    /// a new trace for a node whose start was never seen.
+    /// Finds the trace an end or retry event belongs to, by execution id first. Failing that,
+    /// it takes the latest running execution of the same node, because older Dify builds gave
+    /// retries their own id, and else starts a trace for a node whose start was never seen.
     private mutating func traceIndex(for event: DifyNodeEvent) -> Int {
         if let id = event.executionID, let index = nodeIndexByExecutionID[id] { return index }
         if let nodeID = event.nodeID,
@@ -237,7 +237,7 @@ public struct RunTraceBuilder: Sendable {
 
     // MARK: - Outcome
 
-    /// The outcome so far; once a final event arrived, nodes still running are marked
+    /// Returns the outcome so far. Once a final event arrived, nodes still running are marked
     /// `unfinished`.
     public func outcome() -> DifyRunOutcome {
         var trace = nodes

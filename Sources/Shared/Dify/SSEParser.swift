@@ -23,7 +23,7 @@ public struct SSEEvent: Sendable, Hashable {
 /// anywhere, including inside a multi-byte UTF-8 character or between the `\r` and `\n` of
 /// a line ending. Lines end with `\n`, `\r\n` or `\r`. A frame is dispatched at the blank
 /// line that ends it. Lines starting with `:` are comments. A frame without `data:` lines,
-/// such as Dify's `event: ping` keep-alive, is dropped, as the specification says. Text is
+/// such as Dify's `event: ping` keep-alive, is dropped, as the specification requires. Text is
 /// decoded as UTF-8 only once a whole line is in, with invalid bytes replaced by U+FFFD.
 ///
 /// Call `finish()` at the end of the stream to dispatch a last frame that was not followed

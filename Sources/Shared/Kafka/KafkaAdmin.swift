@@ -39,14 +39,14 @@ public final class KafkaAdmin: Sendable {
         _ = try Self.check(results, names: names, tolerated: "UNKNOWN_TOPIC_OR_PART", action: "deleting")
     }
 
-    /// The partition count of every topic in the cluster, by name.
+    /// Returns the partition count of every topic in the cluster, by name.
     public func topics(timeout: Duration = .seconds(10)) async throws -> [String: Int] {
         try await KafkaBlocking.run { [client] in
             try client.partitionCounts(topic: nil, timeoutMilliseconds: timeout.kafkaMilliseconds)
         }
     }
 
-    /// The partition count of `topic`, or nil when it does not exist.
+    /// Returns the partition count of `topic`, or nil when it does not exist.
     public func partitionCount(topic: String, timeout: Duration = .seconds(10)) async throws -> Int? {
         try await topics(timeout: timeout)[topic]
     }

@@ -163,10 +163,6 @@ public enum KafkaBenchmark {
 }
 
 extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-
     var formattedMilliseconds: String {
         "\(Int((seconds * 1000).rounded())) ms"
     }

@@ -1,11 +1,11 @@
 import Dispatch
 
 extension KafkaConsumer {
-    /// The consumer's messages as an async sequence, read by a dedicated polling thread.
+    /// Returns the consumer's messages as an async sequence, read by a dedicated polling thread.
     ///
     /// The first call starts the thread, which calls `rd_kafka_consumer_poll` and fills a buffer
-    /// of up to `bufferCapacity` messages; when the buffer is full it stops polling until the
-    /// iterator catches up, so a slow application is not flooded. Rebalance handlers run on
+    /// of up to `bufferCapacity` messages. When the buffer is full the thread stops polling until
+    /// the iterator catches up, so a slow application is not flooded. Rebalance handlers run on
     /// that thread, and on `.revoked` buffered messages of the revoked partitions are dropped.
     /// Later calls return a sequence over the same buffer; iterate with one task at a time.
     ///
@@ -39,7 +39,9 @@ extension KafkaConsumer {
                 case .message(let message):
                     shared.deliver(message)
                 case .timedOut, .partitionEnd:
-                    continue
+                    // After a fatal error the poll returns at once, so checking here keeps the
+                    // loop from spinning.
+                    failure = client.fatalError
                 case .error(let error):
                     if let fatal = client.fatalError ?? (error.isFatal ? error : nil) {
                         failure = fatal

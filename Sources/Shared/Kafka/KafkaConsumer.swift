@@ -11,7 +11,20 @@ import Synchronization
 /// (`range,roundrobin`) unless the settings pick `cooperative-sticky`, which is handled too.
 ///
 /// Read either with ``messages(bufferCapacity:)`` from async code, or with ``poll(timeout:)``
-/// from a thread of your own; not both.
+/// from a thread of your own, but not both.
+///
+/// ```swift
+/// let consumer = try KafkaConsumer(configuration: configuration, groupID: "dify-workers") { event, consumer in
+///     if case .revoked = event { try? consumer.commitBlocking() }
+/// }
+/// try consumer.subscribe(topics: ["dify.triggers"])
+/// for try await message in consumer.messages() {
+///     try await handle(message)
+///     try consumer.storeOffset(for: message)
+/// }
+/// ```
+///
+/// Commit stored offsets from a periodic task with ``commit()``, and call ``close()`` on shutdown.
 ///
 /// - Important: rebalance events reach the handler given to the initializer synchronously, on
 ///   the thread that polls, before librdkafka changes the assignment. On `.revoked` the handler
@@ -195,6 +208,24 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Computes the group's lag on each partition assigned to this consumer: the high watermark
+    /// minus the committed offset, or minus the low watermark where nothing is committed.
+    ///
+    /// NOTE: against Tansu 0.6 the high watermark can be short by up to one record batch.
+    public func lag(timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartition: Int64] {
+        let partitions = try assignment()
+        guard !partitions.isEmpty else { return [:] }
+        let committedOffsets = try await committed(partitions, timeout: timeout)
+
+        var lag: [KafkaTopicPartition: Int64] = [:]
+        for entry in committedOffsets {
+            let watermarks = try await self.watermarks(topic: entry.topic, partition: entry.partition, timeout: timeout)
+            let position = entry.offset ?? watermarks.low
+            lag[entry.topicPartition] = max(watermarks.high - position, 0)
+        }
+        return lag
+    }
+
     // MARK: - Assignment
 
     /// Returns the partitions currently assigned to this consumer, sorted.
@@ -228,6 +259,9 @@ public final class KafkaConsumer: Sendable {
         guard shared.beginClosing() else { return }
         await shared.pollThread.stop()
         defer { shared.finish(error: nil, closed: true) }
+
+        // A consumer that failed fatally is no longer a group member, so there is nothing to leave.
+        if client.fatalError != nil { return }
         try await KafkaBlocking.run { [client] in try client.consumerClose() }
     }
 

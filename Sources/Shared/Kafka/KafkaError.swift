@@ -1,10 +1,10 @@
 /// An error from the Kafka client: a failed librdkafka call, an invalid setting or a closed
 /// client.
 ///
-/// `code` says what kind of operation failed. When librdkafka reported the failure,
+/// `code` is the kind of operation that failed. When librdkafka reported the failure,
 /// `librdkafkaCode` and `librdkafkaText` carry its `rd_kafka_resp_err_t` and the text of
 /// `rd_kafka_err2str`. `isRetriable` means the same call may succeed later without any
-/// change (a broker restarted, a leader moved, a queue was full); `isFatal` means the client
+/// change, for example after a broker restarted or a leader moved. `isFatal` means the client
 /// instance can no longer be used and must be closed and created again.
 public struct KafkaError: Error, Sendable, CustomStringConvertible {
     /// The kind of operation that failed; new kinds can be added without breaking callers.
@@ -46,7 +46,7 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
     }
 
     public let code: Code
-    /// What failed, on which value, and what to do next.
+    /// A sentence naming what failed, on which value, and what to do next.
     public let reason: String
     /// librdkafka's `rd_kafka_resp_err_t` value, when librdkafka reported the failure.
     public let librdkafkaCode: Int32?

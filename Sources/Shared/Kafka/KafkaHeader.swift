@@ -9,7 +9,7 @@ public struct KafkaHeader: Sendable, Hashable {
         self.value = value
     }
 
-    /// A header whose value is the UTF-8 bytes of `value`.
+    /// Creates a header whose value is the UTF-8 bytes of `value`.
     public init(name: String, value: String) {
         self.name = name
         self.value = Array(value.utf8)

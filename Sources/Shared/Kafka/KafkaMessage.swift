@@ -42,13 +42,13 @@ public struct KafkaMessage: Sendable, Hashable {
 
     public var isTombstone: Bool { value == nil }
 
-    /// The value of the first header named `name`.
+    /// Returns the first header named `name`.
     public func header(_ name: String) -> KafkaHeader? {
         headers.first { $0.name == name }
     }
 }
 
-/// Where a produced message was written.
+/// The topic, partition and offset a produced message was written to.
 public struct KafkaDeliveryReport: Sendable, Hashable {
     public var topic: String
     public var partition: Int

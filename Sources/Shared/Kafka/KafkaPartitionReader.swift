@@ -45,6 +45,10 @@ public struct KafkaPartitionReader: Sendable {
         let properties = try configuration.properties(
             defaults: [
                 "fetch.wait.max.ms": "10",
+                // librdkafka pauses fetching for fetch.queue.backoff.ms (1 s by default) once
+                // queued.min.messages are waiting locally, which would delay the end-of-partition
+                // event of a large read by that second.
+                "fetch.queue.backoff.ms": "10",
                 "auto.offset.reset": "earliest",
             ],
             required: [
@@ -70,11 +74,11 @@ public struct KafkaPartitionReader: Sendable {
             partitionList = Array(0..<count)
         }
 
-        // The end of each partition is fixed near the start; later writes are not part of
-        // this read. ListOffsets gives a first estimate, but Tansu 0.6 returns one past
-        // the base offset of the last record batch, short of the real end, so the high
-        // watermark of the first fetch response raises it, and reaching the end of a partition
-        // (librdkafka's partition EOF) ends its read in any case.
+        // The end of each partition is fixed near the start, so later writes are not part of
+        // this read. ListOffsets gives a first estimate. Tansu 0.6 returns one past the base
+        // offset of the last record batch there, short of the real end, so the high watermark
+        // of the first fetch response raises the estimate. Reaching the end of a partition
+        // (librdkafka's partition EOF) also ends its read.
         var endOffsets: [Int: Int64] = [:]
         var assignments: [KafkaTopicPartitionOffset] = []
         for partition in partitionList {

@@ -7,6 +7,13 @@ import Synchronization
 /// key hashing, so every writer puts a key on the same partition. Any number of ``send(topic:key:value:headers:partition:)``
 /// calls may be in flight at once: librdkafka batches them and keeps their order per partition.
 ///
+/// ```swift
+/// let producer = try KafkaProducer(configuration: configuration, logger: logger)
+/// let report = try await producer.send(topic: "dify.triggers", key: trigger.app, value: json)
+/// logger.debug("trigger sent", [LogKey.partition: "\(report.partition)", LogKey.offset: "\(report.offset)"])
+/// try await producer.close()
+/// ```
+///
 /// - Important: a dedicated thread calls `rd_kafka_poll`, which runs the delivery callbacks that
 ///   resume waiting senders. Call ``close(timeout:)`` before dropping the last reference, or
 ///   messages still queued are lost.
@@ -19,7 +26,7 @@ public final class KafkaProducer: Sendable {
         var queueSpaceWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let client: RDKafkaClient
+    let client: RDKafkaClient
     /// Shared with the polling thread, which must not keep the producer itself alive.
     private let state: LockedState
     private let pollThread = KafkaThread()
@@ -44,14 +51,17 @@ public final class KafkaProducer: Sendable {
         })
         let properties = try configuration.properties(
             defaults: [
-                // Delivery reports carry no payload copy, which the callback does not need.
-                "delivery.report.only.error": "false",
                 "linger.ms": "5",
+                // A topic created by its first write gets the broker's default partition count
+                // (4 on Tansu 0.6), which breaks co-partitioning, so topics must be created first.
+                "allow.auto.create.topics": "false",
             ],
             required: [
                 "enable.idempotence": "true",
                 "acks": "all",
                 "partitioner": "murmur2_random",
+                // Each send waits for its delivery report, so successes must be reported too.
+                "delivery.report.only.error": "false",
             ],
             role: "producer"
         )

@@ -13,7 +13,7 @@ public struct KafkaTopicSpecification: Sendable, Hashable {
         self.configs = configs
     }
 
-    /// A compacted topic (`cleanup.policy=compact`), which keeps the latest value per key.
+    /// Returns a compacted topic (`cleanup.policy=compact`), which keeps the latest value per key.
     public static func compacted(_ name: String, partitions: Int, replicationFactor: Int = 1, configs: [String: String] = [:]) -> KafkaTopicSpecification {
         var merged = configs
         merged["cleanup.policy"] = "compact"

@@ -95,7 +95,7 @@ extension RDKafkaClient {
 
         start(options, queue)
 
-        // The request times out inside librdkafka; the extra second lets that answer arrive.
+        // The request times out inside librdkafka; the extra second lets that response arrive.
         guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 1000) else {
             throw KafkaError(code: .adminFailed, reason: "\(what) timed out after \(timeoutMilliseconds) ms; check that the brokers are reachable", isRetriable: true)
         }

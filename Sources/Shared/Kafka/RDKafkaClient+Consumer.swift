@@ -142,7 +142,7 @@ extension RDKafkaClient {
         }
     }
 
-    /// The group's committed offsets; blocks until the broker responds or the timeout passes.
+    /// Reads the group's committed offsets; blocks until the broker responds or the timeout passes.
     func committed(_ partitions: [KafkaTopicPartition], timeoutMilliseconds: Int32) throws -> [KafkaTopicPartitionOffset] {
         let list = RDKafkaTopicPartitionList(partitions)
         let result = rd_kafka_committed(handle, list.pointer, timeoutMilliseconds)

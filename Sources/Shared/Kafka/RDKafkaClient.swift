@@ -14,6 +14,7 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     let handle: OpaquePointer
+    let kind: Kind
     /// Kept alive until after `rd_kafka_destroy`, because librdkafka calls back into it.
     let events: RDKafkaEvents
 
@@ -36,15 +37,38 @@ final class RDKafkaClient: @unchecked Sendable {
         }
         _ = config.release()
         self.handle = handle
+        self.kind = kind
         self.events = events
     }
 
     deinit {
-        rd_kafka_destroy(handle)
+        // After a fatal error the consumer has lost its group membership, and leaving the group
+        // again can spin inside librdkafka 2.8, so the consumer close step is skipped.
+        if kind == .consumer && fatalError != nil {
+            rd_kafka_destroy_flags(handle, Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE))
+        } else {
+            rd_kafka_destroy(handle)
+        }
     }
 
     /// The fatal error librdkafka raised on this instance, if any.
-    var fatalError: KafkaError? { events.fatalError }
+    ///
+    /// Asks librdkafka directly when the error callback has not run yet, because a consumer can
+    /// see the fatal state in `rd_kafka_consumer_poll` before any callback is served.
+    var fatalError: KafkaError? {
+        if let recorded = events.fatalError { return recorded }
+        var buffer = [CChar](repeating: 0, count: 512)
+        let code = rd_kafka_fatal_error(handle, &buffer, buffer.count)
+        guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        let error = KafkaError.librdkafka(
+            code,
+            code: .consumeFailed,
+            reason: "librdkafka raised a fatal error: \(errorText(buffer)); close this client and create a new one",
+            fatal: true
+        )
+        events.recordFatal(error)
+        return error
+    }
 
     /// Serves queued callbacks (delivery reports, errors); blocks up to `timeoutMilliseconds`.
     @discardableResult
@@ -67,6 +91,12 @@ final class RDKafkaClient: @unchecked Sendable {
                 reason: "\(outQueueLength) messages were still waiting for delivery after \(timeoutMilliseconds) ms; check that the brokers are reachable"
             )
         }
+    }
+
+    /// Raises a fabricated fatal error with `rd_kafka_test_fatal_error`, for tests of the
+    /// fatal-error paths.
+    func raiseTestFatalError() {
+        rd_kafka_test_fatal_error(handle, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "raised by a test")
     }
 
     /// Fails every message still queued in librdkafka with `_PURGE_QUEUE`.
@@ -147,18 +177,22 @@ final class RDKafkaClient: @unchecked Sendable {
 
                     let error = rd_kafka_produceva(handle, items.baseAddress, count)
                     defer { rd_kafka_error_destroy(error) }
-                    return error.map { rd_kafka_error_code($0) } ?? RD_KAFKA_RESP_ERR_NO_ERROR
+                    guard let error else { return (RD_KAFKA_RESP_ERR_NO_ERROR, false) }
+                    return (rd_kafka_error_code(error), rd_kafka_error_is_fatal(error) != 0)
                 }
             }
         }
 
-        switch result {
+        switch result.0 {
         case RD_KAFKA_RESP_ERR_NO_ERROR:
             return .enqueued
         case RD_KAFKA_RESP_ERR__QUEUE_FULL:
             return .queueFull
         default:
-            return .failed(.librdkafka(result, code: .deliveryFailed, reason: "enqueuing a message to topic \(topic) failed"))
+            let reason = result.1
+                ? "enqueuing a message to topic \(topic) failed because the producer failed fatally; close it and create a new one"
+                : "enqueuing a message to topic \(topic) failed"
+            return .failed(.librdkafka(result.0, code: .deliveryFailed, reason: reason, fatal: result.1))
         }
     }
 

@@ -26,7 +26,7 @@ final class RDKafkaConfig {
             : "use a value that librdkafka accepts for \(key)"
         throw KafkaError(
             code: .invalidConfiguration,
-            reason: "invalid Kafka setting \(key)=\(Self.redactedValue(key: key, value: value)): \(detail); \(fix)"
+            reason: "invalid Kafka setting \(key)=\(KafkaConfiguration.redactedValue(key: key, value: value)): \(detail); \(fix)"
         )
     }
 
@@ -42,15 +42,6 @@ final class RDKafkaConfig {
         }
     }
 
-    /// Hides values of settings that carry secrets (passwords, keys) in error texts.
-    static func redactedValue(key: String, value: String) -> String {
-        let secretMarkers = ["password", "secret", "key", "token", "jaas"]
-        let lowered = key.lowercased()
-        if secretMarkers.contains(where: { lowered.contains($0) }) && !lowered.hasSuffix(".location") {
-            return "[REDACTED]"
-        }
-        return value
-    }
 }
 
 /// Reads the NUL-terminated text librdkafka wrote into an error buffer.

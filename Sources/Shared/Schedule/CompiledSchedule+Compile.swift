@@ -75,7 +75,7 @@ extension CompiledSchedule {
         var kind = Kind.at([])
         if let cron = spec.cron {
             do throws(ScheduleError) {
-                kind = .cron(try CronExpression(cron, dialect: dialect, dayMatch: dayMatch))
+                kind = .cron(try CronExpression.cached(cron, dialect: dialect, dayMatch: dayMatch))
             } catch {
                 add(error)
             }

@@ -51,7 +51,7 @@ public enum CronDescription {
             return (words.atTimes(words.join(times)), true)
         }
 
-        // "every minute" after "every 15 seconds" says nothing, so an open field is left out
+        // "every minute" after "every 15 seconds" adds nothing, so an open field is left out
         // once a finer field has been described.
         var pieces: [String] = []
         let fields = [

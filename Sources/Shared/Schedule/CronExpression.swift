@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A parsed cron expression: the sets of local times it matches, without any time zone.
 ///
 /// Fields are bit sets, so matching is a handful of bit operations. Weekdays are stored 0 = Sunday
@@ -96,6 +98,33 @@ public struct CronExpression: Sendable, Hashable {
     /// - Throws: ``ScheduleError`` with code `invalid_cron` listing every bad token.
     public init(_ text: String, dialect: Dialect = .linux, dayMatch: DayMatch = .either) throws(ScheduleError) {
         self = try CronParser.parse(text, dialect: dialect, dayMatch: dayMatch)
+    }
+
+    private struct CacheKey: Hashable {
+        var text: String
+        var dialect: Dialect
+        var dayMatch: DayMatch
+    }
+
+    /// Parsed expressions by text, so that many jobs with one expression share its storage.
+    private static let cache = Mutex<[CacheKey: CronExpression]>([:])
+    private static let cacheLimit = 4096
+
+    /// Parses `text` like ``init(_:dialect:dayMatch:)``, reusing an earlier parse of the same text.
+    /// - Throws: ``ScheduleError`` with code `invalid_cron` listing every bad token.
+    public static func cached(
+        _ text: String, dialect: Dialect = .linux, dayMatch: DayMatch = .either
+    ) throws(ScheduleError) -> CronExpression {
+        let key = CacheKey(text: text, dialect: dialect, dayMatch: dayMatch)
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+
+        let expression = try CronExpression(text, dialect: dialect, dayMatch: dayMatch)
+        cache.withLock { table in
+            // A full table is dropped whole: rare, and cheaper than tracking use.
+            if table.count >= cacheLimit { table.removeAll(keepingCapacity: true) }
+            table[key] = expression
+        }
+        return expression
     }
 
     // MARK: - Matching

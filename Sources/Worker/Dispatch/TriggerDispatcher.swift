@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// What the dispatcher needs from the trigger consumer.
+/// Offset and flow control of the trigger consumer, as the dispatcher uses it.
 protocol ConsumerControl: Sendable {
     /// Records that every message of `partition` before `nextOffset` is finished.
     func storeOffset(partition: Int, nextOffset: Int64)
@@ -32,6 +32,7 @@ actor TriggerDispatcher {
         let partition: Int
         let offset: Int64
         let jobID: String?
+        let attempt: Int
     }
 
     private let apps: [String: WorkerApp]
@@ -52,7 +53,9 @@ actor TriggerDispatcher {
     private var originInFlight: [String: Int] = [:]
     private var wakeups: [String: Task<Void, Never>] = [:]
     private var throttleNoticed: Set<String> = []
-    private var delayedCount = 0
+    /// Attempt numbers of triggers waiting in a lane or for their `not_before`, by trigger id,
+    /// to catch duplicates.
+    private var waitingIDs: [String: Int] = [:]
     private var draining = false
 
     init(
@@ -91,6 +94,7 @@ actor TriggerDispatcher {
         partitions[partition] = nil
         for name in lanes.keys {
             let dropped = lanes[name]!.remove { $0.partition == partition }
+            for queued in dropped { waitingIDs[queued.trigger.id] = nil }
             if !dropped.isEmpty {
                 logger.info("queued triggers handed back", [LogKey.partition: "\(partition)", LogKey.app: name, "count": "\(dropped.count)"])
             }
@@ -149,8 +153,12 @@ actor TriggerDispatcher {
 
     /// Decides from the run state whether a trigger is new, a duplicate, or a run to adopt.
     private func duplicateCheck(_ trigger: Trigger) -> DuplicateDecision {
-        if running[trigger.id] != nil || isQueued(trigger.id) {
-            return .duplicate("already running in this worker")
+        // The next attempt of a running trigger arrives before the running attempt has ended,
+        // because the attempt publishes its successor first: only same or older attempts are
+        // duplicates.
+        let heldAttempt = running[trigger.id]?.attempt ?? waitingIDs[trigger.id]
+        if let heldAttempt, trigger.effectiveAttempt <= heldAttempt {
+            return .duplicate(trigger.effectiveAttempt < heldAttempt ? "stale attempt" : "already held by this worker")
         }
         guard let state = runStates[trigger.id] else { return .run(adopt: nil) }
         let attempt = trigger.effectiveAttempt
@@ -165,11 +173,6 @@ actor TriggerDispatcher {
             // Started without a Dify run id: nothing can be followed, so the attempt runs again.
             return .run(adopt: nil)
         }
-    }
-
-    private func isQueued(_ triggerID: String) -> Bool {
-        // Queues are small next to the trigger rate; a duplicate while queued is rare.
-        lanes.values.contains { lane in lane.queuedCount > 0 && lane.containsTrigger(triggerID) }
     }
 
     private func hold(_ message: KafkaMessage) {
@@ -212,7 +215,7 @@ actor TriggerDispatcher {
             result.workerID = workerID
             await executor.publishReliably("rejected result") { [publisher, result] in try await publisher.publish(result: result) }
             let event = ScheduleEvent(type: .rejected, jobID: jobID, triggerID: triggerID, app: rejection.app, detail: ["reason": .string(rejection.reason)])
-            try? await publisher.publish(event: event)
+            _ = try? await publisher.publish(event: event)
         }
         finish(partition: message.partition, offset: message.offset)
     }
@@ -226,6 +229,7 @@ actor TriggerDispatcher {
             } else {
                 for name in lanes.keys {
                     for queued in lanes[name]!.remove(where: { $0.trigger.id == target }) {
+                        waitingIDs[queued.trigger.id] = nil
                         var result = ResultFactory.base(for: queued.trigger, workerID: workerID, settings: executor.settings)
                         ResultFactory.markStopped(&result, reason: .cancelled(actor: actor), timeout: .zero)
                         result.finishedAt = Date()
@@ -241,7 +245,7 @@ actor TriggerDispatcher {
     // MARK: - Queues and starts
 
     private func delay(_ queued: QueuedTrigger, until instant: Date) {
-        delayedCount += 1
+        waitingIDs[queued.trigger.id] = queued.trigger.effectiveAttempt
         let seconds = max(0, instant.timeIntervalSinceNow)
         Task { [weak self] in
             try? await Task.sleep(for: .seconds(seconds))
@@ -250,7 +254,7 @@ actor TriggerDispatcher {
     }
 
     private func releaseDelayed(_ queued: QueuedTrigger) {
-        delayedCount -= 1
+        waitingIDs[queued.trigger.id] = nil
         // A revoked partition's delayed trigger is redelivered to the new owner.
         guard !draining, partitions[queued.partition] != nil else { return }
         enqueue(queued)
@@ -262,6 +266,7 @@ actor TriggerDispatcher {
             lanes[name] = AppLane(app: app, now: now)
         }
         lanes[name]?.enqueue(queued)
+        waitingIDs[queued.trigger.id] = queued.trigger.effectiveAttempt
         updateQueueMetrics()
         pump(app: name)
     }
@@ -310,7 +315,10 @@ actor TriggerDispatcher {
     private func start(_ queued: QueuedTrigger, app: WorkerApp, chargedTokens: Double) {
         let control = RunControl()
         let trigger = queued.trigger
-        running[trigger.id] = RunningEntry(control: control, app: app.name, partition: queued.partition, offset: queued.offset, jobID: trigger.jobID)
+        waitingIDs[trigger.id] = nil
+        running[trigger.id] = RunningEntry(
+            control: control, app: app.name, partition: queued.partition, offset: queued.offset, jobID: trigger.jobID,
+            attempt: trigger.effectiveAttempt)
         originInFlight[app.origin, default: 0] += 1
         throttleNoticed.remove(trigger.id)
         metrics.inFlight.add(1, [LogKey.app: app.name])
@@ -325,7 +333,10 @@ actor TriggerDispatcher {
 
     private func ended(_ queued: QueuedTrigger, app: WorkerApp, report: ExecutionReport, chargedTokens: Double) {
         let trigger = queued.trigger
-        running[trigger.id] = nil
+        // The trigger's next attempt may be running already under the same id.
+        if running[trigger.id]?.attempt == trigger.effectiveAttempt {
+            running[trigger.id] = nil
+        }
         originInFlight[app.origin, default: 1] -= 1
         metrics.inFlight.add(-1, [LogKey.app: app.name])
         lanes[app.name]?.finished(jobID: trigger.jobID, chargedTokens: chargedTokens, actualTokens: report.tokens, now: now)
@@ -369,6 +380,17 @@ actor TriggerDispatcher {
 
     func spendRetry(app name: String) -> Bool {
         lanes[name]?.spendRetry(now: now) ?? false
+    }
+
+    /// Forgets final run states older than `age`: a trigger redelivered after that long is
+    /// not recognised as a duplicate, so keep `age` above any redelivery delay.
+    func pruneRunStates(olderThan age: TimeInterval) {
+        let cutoff = Date().addingTimeInterval(-age)
+        let before = runStates.count
+        runStates = runStates.filter { $0.value.phase != .final || $0.value.updatedAt > cutoff }
+        if runStates.count < before {
+            logger.debug("run states pruned", ["removed": "\(before - runStates.count)", "kept": "\(runStates.count)"])
+        }
     }
 
     /// Publishes the effective rate of every rate-limited app.

@@ -12,7 +12,7 @@ struct QueuedTrigger: Sendable {
     var adopt: RunState?
 }
 
-/// How one attempt ended, as the dispatcher needs to know it.
+/// Outcome of one attempt, as the dispatcher uses it.
 enum ExecutionReport: Sendable {
     /// The final result was published.
     case finished(RunResult)
@@ -27,7 +27,7 @@ enum ExecutionReport: Sendable {
 
 /// Feedback from an attempt to the app's limits.
 struct AttemptFeedback: Sendable {
-    /// Dify answered with a throttle (429, or Dify 1.9.2's 400 "Too many requests").
+    /// Dify returned a throttle error (429, or Dify 1.9.2's 400 "Too many requests").
     var throttled = false
     var retryAfter: Duration?
 }
@@ -45,6 +45,7 @@ struct RunExecutor: Sendable {
     let settings: ExecutionSettings
     let spendRetry: @Sendable (String) async -> Bool
     let feedback: @Sendable (String, AttemptFeedback) async -> Void
+    let modes: AppModeCache
 
     struct ExecutionSettings: Sendable {
         var defaultTimeout: Duration = .seconds(1800)
@@ -83,14 +84,31 @@ struct RunExecutor: Sendable {
                 control: control, log: log, previousOutcome: nil)
         }
 
+        if let appKind = await modes.kind(of: app), let problem = AppModeCache.mismatch(jobKind: trigger.effectiveKind, appKind: appKind, app: app.name) {
+            log.warning("trigger rejected: wrong kind for the app", ["reason": problem])
+            var result = ResultFactory.base(for: trigger, workerID: workerID, settings: settings)
+            result.status = .rejected
+            result.error = RunError(code: "wrong_kind", message: problem, retryable: false)
+            result.finishedAt = startedAt
+            await publishEvent(.rejected, trigger: trigger, detail: ["reason": .string(problem)])
+            return await finish(result, trigger: trigger, partition: queued.partition, log: log)
+        }
+
         let user = trigger.user ?? "dify-scheduler"
         var started = RunState(triggerID: trigger.id, jobID: trigger.jobID, app: app.name, phase: .started, attempt: trigger.effectiveAttempt, workerID: workerID)
         started.user = user
         started.kind = trigger.effectiveKind
         started.startedAt = startedAt
-        await publishReliably("run state") { [started] in try await publisher.publish(runState: started, partition: queued.partition) }
+        let stateWrites = SerialWrites()
+        stateWrites.enqueue { [started] in
+            await publishReliably("run state") { try await publisher.publish(runState: started, partition: queued.partition) }
+        }
 
-        let call = await callDify(trigger: trigger, app: app, user: user, control: control, startedAt: startedAt, partition: queued.partition, log: log)
+        let call = await callDify(
+            trigger: trigger, app: app, user: user, control: control, startedAt: startedAt, partition: queued.partition,
+            stateWrites: stateWrites, log: log)
+        // Earlier state writes of this attempt land before the result and the final state.
+        await stateWrites.enqueue {}.value
         return await conclude(call, trigger: trigger, partition: queued.partition, app: app, user: user, startedAt: startedAt, control: control, log: log)
     }
 
@@ -347,17 +365,5 @@ func difyKind(_ kind: JobKind) -> DifyAppKind {
     case .workflow, .difyCleanup: .workflow
     case .chatflow: .chatflow
     case .completion: .completion
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) / 1e18
-    }
-
-    var milliseconds: Int64 {
-        let (whole, fraction) = components
-        return whole * 1000 + fraction / 1_000_000_000_000_000
     }
 }

@@ -48,7 +48,10 @@ final class SchedulerCluster: Sendable {
     }
 
     /// The base configuration; `extra` is appended as more YAML (jobs, more apps).
-    func writeConfig(_ extra: String = "", file: String = "config.yaml", partitions: Int = 2) throws -> String {
+    /// - Parameters:
+    ///   - appSettings: more YAML lines for the `demo` app, such as `limits: {max_concurrency: 2}`.
+    ///   - workerSettings: more YAML lines for the `worker` section.
+    func writeConfig(_ extra: String = "", file: String = "config.yaml", partitions: Int = 2, appSettings: String = "", workerSettings: String = "") throws -> String {
         let text = """
             kafka:
               bootstrap_servers: \(broker.bootstrapServers)
@@ -62,8 +65,10 @@ final class SchedulerCluster: Sendable {
                 base_url: \(doubleBaseURL)
                 api_key_env: TEST_DIFY_KEY
                 mode: workflow
+                \(appSettings)
             worker:
               shutdown_grace: 10s
+              \(workerSettings)
             producer:
               listen: 127.0.0.1:0
             logging:

@@ -1,9 +1,13 @@
 import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 import Synchronization
 
-/// The Python replay server (`dify_replay_server.py`) serving the recorded Dify responses
-/// on a free 127.0.0.1 port; one process for the whole test run, ended when the test
-/// process closes its standard input.
+/// The Python replay server (`dify_replay_server.py`) that serves the recorded Dify responses
+/// on a free 127.0.0.1 port. One process serves the whole test run, and it ends when the
+/// test process closes its standard input.
 final class DifyReplayServer: Sendable {
     let port: Int
     private let process: Process
@@ -38,17 +42,28 @@ final class DifyReplayServer: Sendable {
         self.input = input
     }
 
-    /// The app base URL (ending in /v1) of a scenario; `options` as the script documents.
+    /// Returns the app base URL (ending in /v1) of a scenario, with `options` as the script
+    /// documents them.
     func baseURL(_ options: [String: String]) -> String {
         let text = options.keys.sorted().map { "\($0)=\(options[$0]!)" }.joined(separator: ",")
         return "http://127.0.0.1:\(port)/s/\(text)/v1"
     }
 
-    /// The requests recorded under `tag`.
+    /// Fetches the requests recorded under `tag`.
     func requests(tag: String) async throws -> [JSONValueRecord] {
         let url = URL(string: "http://127.0.0.1:\(port)/_log/\(tag)")!
         let data = try Data(contentsOf: url)
         return try JSONDecoder().decode([JSONValueRecord].self, from: data)
+    }
+
+    /// Stores a synthetic streaming response under `name`, for `fixture=name`.
+    func upload(name: String, sseBody: String) async throws {
+        let text = "# synthetic\n### REQUEST\n\n### RESPONSE\nHTTP/1.1 200 OK\n"
+            + "Content-Type: text/event-stream; charset=utf-8\nTransfer-Encoding: chunked\n\n" + sseBody
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/_fixture/\(name)")!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(text.utf8)
+        _ = try await URLSession.shared.data(for: request)
     }
 
     struct JSONValueRecord: Decodable {

@@ -1,13 +1,16 @@
 import Foundation
 
-/// Runs `schedule_oracle.py` (Python's zoneinfo, no engine code) over JSON-line cases.
+/// Runs `scripts/schedule_oracle.py` (Python's zoneinfo, no engine code) over JSON-line cases.
 enum ScheduleOracle {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
     static var scriptPath: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("schedule_oracle.py").path
+        // Tests/SharedTests/Support/ScheduleOracle.swift -> repository root.
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/schedule_oracle.py").path
     }
 
     /// Sends `cases` (JSON objects) to the oracle, split over `workers` processes, and returns

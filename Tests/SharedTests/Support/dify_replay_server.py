@@ -11,12 +11,15 @@ options are comma-separated key=value pairs:
     fixture=NAME     the .http file whose response is replayed (required)
     chunk=N          write the body in pieces of N bytes (default: all at once)
     delay_ms=N       sleep N ms between pieces
-    cut=N            send only the first N body bytes, then do what `after` says
+    cut=N            send only the first N body bytes, then act as `after` sets
     after=end|close|hang
                      end: finish the chunked body cleanly (default);
                      close: drop the connection without the final chunk;
                      hang: keep the connection open, sending nothing, until the client leaves
+    head_delay_ms=N  sleep N ms before sending the status line (a slow blocking run)
     tag=ID           record the request under ID; GET /_log/ID returns the records as JSON
+POST /_fixture/NAME with a whole .http text as body stores it in memory; fixture=NAME then
+replays it like a file (for synthetic streams that no recording has).
 """
 import json
 import os
@@ -29,12 +32,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 FIXTURES = sys.argv[1] if len(sys.argv) > 1 else "."
 LOG = {}
 LOG_LOCK = threading.Lock()
+UPLOADED = {}
 
 
 def load_fixture(name):
     """Returns (status, reason, headers list, body bytes) of the recorded response."""
-    with open(os.path.join(FIXTURES, name), "rb") as handle:
-        text = handle.read()
+    with LOG_LOCK:
+        text = UPLOADED.get(name)
+    if text is None:
+        with open(os.path.join(FIXTURES, name), "rb") as handle:
+            text = handle.read()
     response = text.split(b"### RESPONSE\n", 1)[1]
     head, _, body = response.partition(b"\n\n")
     lines = head.decode().split("\n")
@@ -67,6 +74,14 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
             return
 
+        if self.path.startswith("/_fixture/"):
+            with LOG_LOCK:
+                UPLOADED[self.path[len("/_fixture/"):]] = request_body
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+
         parts = self.path.split("/", 3)
         if len(parts) < 4 or parts[1] != "s":
             self.send_error(400, "path must be /s/<options>/v1/...")
@@ -89,6 +104,9 @@ class Handler(BaseHTTPRequestHandler):
         chunk = int(options.get("chunk", 0)) or len(body) or 1
         delay = int(options.get("delay_ms", 0)) / 1000.0
 
+        head_delay = int(options.get("head_delay_ms", 0)) / 1000.0
+        if head_delay:
+            time.sleep(head_delay)
         self.send_response_only(status, reason)
         for name, value in headers:
             if name.lower() in ("content-length", "transfer-encoding", "connection", "date", "server"):
@@ -140,6 +158,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    # The default listen backlog of 5 resets connections when tests open dozens at once.
+    ThreadingHTTPServer.request_queue_size = 256
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print("PORT %d" % server.server_address[1], flush=True)

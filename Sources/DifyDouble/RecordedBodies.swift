@@ -1,0 +1,9 @@
+import Foundation
+
+/// Bodies of the read-only app endpoints, byte for byte as Dify 1.9.2 sent them for the
+/// recorded workflow app (the tool icon link names the recording's host).
+enum RecordedBodies {
+    static let parameters = ##"{"opening_statement": "", "suggested_questions": [], "suggested_questions_after_answer": {"enabled": false}, "speech_to_text": {"enabled": false}, "text_to_speech": {"enabled": false, "voice": "", "language": ""}, "retriever_resource": {"enabled": false}, "annotation_reply": {"enabled": false}, "more_like_this": {"enabled": false}, "user_input_form": [{"text-input": {"variable": "topic", "label": "topic", "type": "text-input", "required": true, "max_length": 256, "options": []}}, {"select": {"variable": "fail", "label": "fail", "type": "select", "required": false, "options": ["no", "yes"]}}, {"number": {"variable": "sleep", "label": "sleep seconds", "type": "number", "required": false, "options": []}}, {"select": {"variable": "mode", "label": "mode", "type": "select", "required": false, "options": ["plain", "iterate"]}}], "sensitive_word_avoidance": {"enabled": false}, "file_upload": {"enabled": false}, "system_parameters": {"image_file_size_limit": 10, "video_file_size_limit": 100, "audio_file_size_limit": 50, "file_size_limit": 15, "workflow_file_upload_limit": 10}}"##
+    static let meta = ##"{"tool_icons": {"current_time": "http://127.0.0.1:5001/console/api/workspaces/current/tool-provider/builtin/time/icon"}}"##
+    static let site = ##"{"title": "scheduler-fixture-workflow", "chat_color_theme": null, "chat_color_theme_inverted": false, "icon_type": "emoji", "icon": "\ud83e\udd16", "icon_background": "#FFEAD5", "icon_url": null, "description": null, "copyright": null, "privacy_policy": null, "custom_disclaimer": "", "default_language": "en-US", "show_workflow_steps": true, "use_icon_as_answer_icon": false}"##
+}
