@@ -17,8 +17,8 @@ enum Console {
 
     static func register(into router: inout Router, chartPaths: [String] = Console.chartPaths) {
         router.get("/") { _, _ in redirect("/console/") }
-        router.get("/console") { _, _ in redirect("/console/") }
-        router.get("/console/") { _, _ in
+        // The router ignores a trailing slash, so this route serves `/console` and `/console/`.
+        router.get("/console") { _, _ in
             guard chartPaths.contains(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
                 return page(503, ConsoleAssets.chartMissingPage(paths: chartPaths))
             }

@@ -10,8 +10,8 @@ enum ConsoleAssets {
         <link rel="stylesheet" href="/console/app.css">
         <script src="/console/vendor/chart.js" defer></script>
         <script src="/console/i18n.js" defer></script>
-        <script src="/console/views.js" defer></script>
         <script src="/console/app.js" defer></script>
+        <script src="/console/views.js" defer></script>
         </head>
         <body>
         <header>
