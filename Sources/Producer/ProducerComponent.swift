@@ -17,3 +17,15 @@ protocol ProducerComponent: Sendable {
 extension ControlAPI: ProducerComponent {
     func services() -> [any Service] { [] }
 }
+
+/// Run records (ingest, retention, query API) and the web console.
+struct RecordsComponent: ProducerComponent {
+    let records: Records
+
+    func services() -> [any Service] { records.services }
+
+    func register(into router: inout Router) {
+        RecordsAPI.register(into: &router, store: records.store)
+        Console.register(into: &router)
+    }
+}

@@ -9,10 +9,10 @@ enum RunCommand {
         """
 
     /// The parts of the process beside the scheduler, each with its services and routes.
-    static func components(context: ProducerContext) -> [any ProducerComponent] {
+    static func components(context: ProducerContext, records: Records) -> [any ProducerComponent] {
         [
             ControlAPI(context: context),
-            // Run records and the console add their component here.
+            RecordsComponent(records: records),
         ]
     }
 
@@ -27,7 +27,8 @@ enum RunCommand {
 
             let context = try ProducerContext(configuration: configuration, logger: logger, metrics: metrics)
             let scheduling = ProducerService(context: context)
-            let components = components(context: context)
+            let records = try await Records.open(configuration: configuration, logger: logger)
+            let components = components(context: context, records: records)
             var router = Router(logger: logger)
             for component in components {
                 component.register(into: &router)

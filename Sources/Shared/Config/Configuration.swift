@@ -216,6 +216,11 @@ public struct ProducerSettings: Codable, Sendable {
     public var publicURL: String?
     public var store: String = "sqlite:./data/records.db"
     public var retention: String = "30d"
+    /// How long runs, node traces and schedule events (with alerts) are kept; each defaults
+    /// to `retention`.
+    public var retentionRuns: String?
+    public var retentionNodeTraces: String?
+    public var retentionEvents: String?
     /// Fires later than this are misfires.
     public var misfireThreshold: String = "60s"
 
@@ -225,10 +230,16 @@ public struct ProducerSettings: Codable, Sendable {
         case id, listen, store, retention
         case publicURL = "public_url"
         case misfireThreshold = "misfire_threshold"
+        case retentionRuns = "retention_runs"
+        case retentionNodeTraces = "retention_node_traces"
+        case retentionEvents = "retention_events"
     }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        retentionRuns = try container.decodeIfPresent(String.self, forKey: .retentionRuns)
+        retentionNodeTraces = try container.decodeIfPresent(String.self, forKey: .retentionNodeTraces)
+        retentionEvents = try container.decodeIfPresent(String.self, forKey: .retentionEvents)
         id = try container.decodeIfPresent(String.self, forKey: .id)
         listen = try container.decodeIfPresent(String.self, forKey: .listen) ?? listen
         publicURL = try container.decodeIfPresent(String.self, forKey: .publicURL)
