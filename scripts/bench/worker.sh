@@ -17,7 +17,7 @@ start_broker
 start_double --threads 2 --ping-interval 10s --api-key app-bench
 export BENCH_KEY=$double_key
 
-# Writes a configuration with apps fast, slow and paced into $1; partitions: one, so every app
+# Writes a configuration with apps fast, bulk, slow and paced into $1; partitions: one, so every app
 # shares a partition.
 write_config() {
   cat >"$1" <<YAML
@@ -28,6 +28,7 @@ kafka:
   settings: {session.timeout.ms: "6000", heartbeat.interval.ms: "500", fetch.wait.max.ms: "10"}
 apps:
   fast: {base_url: "http://127.0.0.1:$double_port/v1", api_key_env: BENCH_KEY, mode: workflow}
+  bulk: {base_url: "http://127.0.0.1:$double_port/v1", api_key_env: BENCH_KEY, mode: workflow, limits: {max_concurrency: 64}}
   slow: {base_url: "http://127.0.0.1:$double_port/v1", api_key_env: BENCH_KEY, mode: workflow, limits: {requests_per_second: 1, burst: 1}}
   paced: {base_url: "http://127.0.0.1:$double_port/v1", api_key_env: BENCH_KEY, mode: workflow, limits: {requests_per_second: 5, burst: 1}}
 worker:
@@ -73,7 +74,8 @@ echo "wrk against the same double: $(echo "$wrk_out" | awk '/Requests\/sec/{prin
 metrics_port=$(free_port)
 write_config "$bench_dir/throughput.yaml" "throughput." "$metrics_port"
 "$bin/dify-producer" topics create --config "$bench_dir/throughput.yaml" >/dev/null
-"$bin/dify-producer" bench-triggers --config "$bench_dir/throughput.yaml" --app fast --count "$backlog" >/dev/null
+# 64 runs in flight, as wrk's 64 connections.
+"$bin/dify-producer" bench-triggers --config "$bench_dir/throughput.yaml" --app bulk --count "$backlog" >/dev/null
 start_worker "$bench_dir/throughput.yaml" throughput
 results_of "$bench_dir/throughput.yaml" "$bench_dir/throughput.jsonl" "$backlog"
 stop_worker
