@@ -53,14 +53,14 @@ import FoundationNetworking
         #expect(runs.filter { $0["status"] as? String == "failed" }.count == 1)
 
         // The API filters the same rows.
-        let failed = try await Self.getJSON(base + "/api/runs?status=failed&range=1h")
+        let failed = try await Self.getJSON(base + "/v1/runs?status=failed&range=1h")
         #expect((failed["items"] as? [[String: Any]])?.map { $0["job_id"] as? String } == ["failing-sync"])
-        let search = try await Self.getJSON(base + "/api/runs?q=REPORT&range=1h")
+        let search = try await Self.getJSON(base + "/v1/runs?q=REPORT&range=1h")
         #expect((search["items"] as? [[String: Any]])?.count == 3)
-        let detail = try await Self.getJSON(base + "/api/runs/\(iterate)")
+        let detail = try await Self.getJSON(base + "/v1/runs/\(iterate)")
         let nodes = try #require(detail["nodes"] as? [[String: Any]])
         #expect(nodes.contains { ($0["rounds"] as? Int ?? 0) > 0 })
-        let badRequest = try await Self.get(base + "/api/runs?status=unknown")
+        let badRequest = try await Self.get(base + "/v1/runs?status=unknown")
         #expect(badRequest.status == 400)
         #expect(String(decoding: badRequest.body, as: UTF8.self).contains("status=unknown"))
         let metrics = String(decoding: try await Self.get(base + "/metrics").body, as: UTF8.self)
@@ -125,7 +125,7 @@ import FoundationNetworking
     static func waitForRuns(base: String, count: Int, timeout: Duration = .seconds(90)) async throws -> [[String: Any]] {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let page = try await getJSON(base + "/api/runs?range=1h&limit=100")
+            let page = try await getJSON(base + "/v1/runs?range=1h&limit=100")
             let items = page["items"] as? [[String: Any]] ?? []
             if items.count >= count { return items }
             guard ContinuousClock.now < deadline else {

@@ -6,9 +6,9 @@ import Shared
 ///
 /// The files are compiled into the binary, so nothing has to be installed next to it, except
 /// Chart.js, which comes from Debian's `libjs-chart.js` at its installed path. When that file
-/// is missing the console answers with a page saying how to install it.
+/// is missing, the console returns a page that says how to install it.
 enum Console {
-    /// Where Debian's `libjs-chart.js` installs Chart.js.
+    /// Paths where Debian's `libjs-chart.js` installs Chart.js, tried in order.
     static let chartPaths = [
         "/usr/share/javascript/chart.js/chart.min.js",
         "/usr/share/javascript/chart.js/chart.umd.js",

@@ -41,7 +41,7 @@ enum ConsoleAssets {
             <ul>\(list)</ul>
             <p>Install it on this host, then reload this page:</p>
             <pre>apt-get install libjs-chart.js</pre>
-            <p>The records API under <code>/api/</code> works without it.</p>
+            <p>The records API under <code>/v1/</code> works without it.</p>
             <hr><p lang="zh-CN">控制台需要 Chart.js：请在本机执行 <code>apt-get install libjs-chart.js</code> 后刷新页面。</p>
             </body></html>
             """

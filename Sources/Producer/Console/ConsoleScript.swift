@@ -11,8 +11,8 @@ enum ConsoleScript {
 
           // MARK: language
           function browserLanguage() {
-            const wanted = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"];
-            return wanted.some(function (tag) { return /^zh/i.test(tag); }) ? "zh-CN" : "en";
+            const preferred = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"];
+            return preferred.some(function (tag) { return /^zh/i.test(tag); }) ? "zh-CN" : "en";
           }
           App.lang = localStorage.getItem("dify-scheduler.lang") || browserLanguage();
           if (!window.I18N[App.lang]) App.lang = "en";

@@ -44,7 +44,7 @@ enum ConsoleViews {
           }
           async function appOptions() {
             try {
-              const facets = await App.get("/api/stats/facets", { range: "30d" });
+              const facets = await App.get("/v1/stats/facets", { range: "30d" });
               return facets.apps;
             } catch (error) { return []; }
           }
@@ -58,8 +58,8 @@ enum ConsoleViews {
 
             const offset = -new Date().getTimezoneOffset();
             const results = await Promise.all([
-              App.get("/api/stats/series", { range: range, app: app, utc_offset_minutes: offset }),
-              App.get("/api/stats/slowest-jobs", { range: range, app: app, limit: 10 })
+              App.get("/v1/stats/series", { range: range, app: app, utc_offset_minutes: offset }),
+              App.get("/v1/stats/slowest-jobs", { range: range, app: app, limit: 10 })
             ]);
             const series = results[0], slowest = results[1].items;
             const totals = series.totals;
@@ -148,7 +148,7 @@ enum ConsoleViews {
             root.append(el("h1", { text: t("jobs.title") }));
             let jobs;
             try {
-              jobs = listOf(await App.get("/api/jobs"), "jobs");
+              jobs = listOf(await App.get("/v1/jobs"), "jobs");
             } catch (error) {
               root.append(el("p", { class: "notice", text: t("jobs.unavailable") + " (" + error.message + ")" }));
               return;
@@ -160,30 +160,35 @@ enum ConsoleViews {
                 el("th", { text: t("jobs.state") }), el("th", {}))), body));
             jobs.forEach(function (job) {
               const id = job.id;
-              const paused = job.paused === true || (job.state && job.state.paused === true);
+              let paused = job.paused === true || (job.state && job.state.paused === true);
               const next = el("td", { class: "muted", text: "…" });
               const last = el("td", { class: "muted", text: "…" });
+              const state = el("td", { text: paused ? t("jobs.paused") : t("jobs.active") });
               const pathID = encodeURIComponent(id);
-              const act = async function (action) {
-                try {
-                  await App.post("/api/jobs/" + pathID + "/" + action, {});
-                  App.render();
-                } catch (error) { App.notice(error.message, true); }
+              const toggle = el("button", { class: "action", type: "button", text: paused ? t("jobs.resume") : t("jobs.pause"),
+                onclick: async function () {
+                  try {
+                    await App.post("/v1/jobs/" + pathID + "/" + (paused ? "resume" : "pause"), {});
+                    App.notice(id + ": " + (paused ? t("jobs.resume") : t("jobs.pause")) + " ✓");
+                  } catch (error) { App.notice(error.message, true); }
+                } });
+              const showState = function () {
+                state.textContent = paused ? t("jobs.paused") : t("jobs.active");
+                toggle.textContent = paused ? t("jobs.resume") : t("jobs.pause");
               };
               body.append(el("tr", { "data-job": id },
-                el("td", { text: id }), el("td", { text: job.app }), el("td", { text: describeSchedule(job) }), next, last,
-                el("td", { text: paused ? t("jobs.paused") : t("jobs.active") }),
+                el("td", { text: id }), el("td", { text: job.app }), el("td", { text: describeSchedule(job) }), next, last, state,
                 el("td", {},
                   el("button", { class: "action", type: "button", text: t("jobs.trigger"), onclick: function () { triggerDialog(job); } }), " ",
-                  el("button", { class: "action", type: "button", text: paused ? t("jobs.resume") : t("jobs.pause"),
-                    onclick: function () { act(paused ? "resume" : "pause"); } }))));
-              App.get("/api/jobs/" + pathID + "/next", { count: 3 }).then(function (data) {
+                  toggle)));
+              App.get("/v1/jobs/" + pathID + "/next", { count: 3 }).then(function (data) {
+                if (data && typeof data.paused === "boolean") { paused = data.paused; showState(); }
                 const fires = listOf(data, "next").map(function (fire) { return typeof fire === "string" ? fire : fire.fire_at || fire.scheduled_at; });
                 App.clear(next).className = "";
                 if (!fires.length) next.textContent = "–";
                 fires.forEach(function (fire, index) { if (index) next.append(el("br")); next.append(App.time(fire)); });
               }).catch(function () { next.textContent = "–"; });
-              App.get("/api/runs", { job: id, limit: 1 }).then(function (page) {
+              App.get("/v1/runs", { job: id, limit: 1 }).then(function (page) {
                 App.clear(last).className = "";
                 const run = page.items[0];
                 if (!run) { last.textContent = "–"; return; }
@@ -203,7 +208,7 @@ enum ConsoleViews {
               try { inputs = JSON.parse(area.value || "{}"); } catch (error) { inputs = null; }
               if (!inputs || typeof inputs !== "object" || Array.isArray(inputs)) { App.notice(t("jobs.invalidInputs"), true); return; }
               try {
-                const answer = await App.post("/api/jobs/" + encodeURIComponent(job.id) + "/trigger", { inputs: inputs });
+                const answer = await App.post("/v1/jobs/" + encodeURIComponent(job.id) + "/trigger", { inputs: inputs });
                 dialog.close(); dialog.remove();
                 App.notice(t("jobs.triggered") + " " + ((answer && (answer.trigger_id || answer.id)) || ""));
               } catch (error) { App.notice(error.message, true); }
@@ -238,7 +243,7 @@ enum ConsoleViews {
             const query = Object.assign({ limit: 50 }, params);
             if (!query.range && !query.from) query.range = "7d";
             async function load(cursor) {
-              const page = await App.get("/api/runs", Object.assign({}, query, { cursor: cursor }));
+              const page = await App.get("/v1/runs", Object.assign({}, query, { cursor: cursor }));
               if (!cursor && !page.items.length) {
                 body.append(el("tr", {}, el("td", { colspan: 10, class: "muted", text: t("runs.empty") })));
               }
@@ -265,7 +270,7 @@ enum ConsoleViews {
             root.append(el("p", {}, el("a", { href: "#/runs", text: "← " + t("run.back") })));
             let run;
             try {
-              run = await App.get("/api/runs/" + encodeURIComponent(id));
+              run = await App.get("/v1/runs/" + encodeURIComponent(id));
             } catch (error) {
               root.append(el("p", { class: "notice error", text: error.status === 404 ? t("run.notFound") : error.message }));
               return;
@@ -348,7 +353,7 @@ enum ConsoleViews {
               if (children.hidden || children.dataset.loaded) return;
               children.dataset.loaded = "1";
               try {
-                const page = await App.get("/api/runs/" + encodeURIComponent(triggerID) + "/nodes", { parent_node_id: parentID, parent_index: index });
+                const page = await App.get("/v1/runs/" + encodeURIComponent(triggerID) + "/nodes", { parent_node_id: parentID, parent_index: index });
                 page.items.forEach(function (node) { children.append(nodeView(triggerID, node)); });
               } catch (error) { App.notice(error.message, true); }
             });
@@ -376,7 +381,7 @@ enum ConsoleViews {
             const query = Object.assign({ limit: 100 }, params);
             if (!query.range && !query.from) query.range = "7d";
             async function load(cursor) {
-              const page = await App.get("/api/events", Object.assign({}, query, { cursor: cursor }));
+              const page = await App.get("/v1/events", Object.assign({}, query, { cursor: cursor }));
               page.items.forEach(function (event) {
                 const trigger = event.trigger_id
                   ? el("a", { href: "#/runs/" + encodeURIComponent(event.trigger_id), text: event.trigger_id }) : "–";

@@ -5,8 +5,8 @@ import Synchronization
 /// Reads `results`, `events` and `alerts` into the records store.
 ///
 /// A thread of its own polls Kafka and writes batches of up to ``maxBatch`` messages, or what
-/// arrived within ``batchWindow``, in one transaction each; both the poll and the database
-/// calls block, so neither runs on Swift's cooperative pool. An offset is stored only after
+/// arrived within ``batchWindow``, in one transaction each. The poll and the database calls
+/// both block, so they run on that thread and never on Swift's cooperative pool. An offset is stored only after
 /// its batch is written and offsets are committed about once a second and on every revoke,
 /// so a crash re-reads a little and never drops. Upserts by record id make re-reading
 /// harmless. A batch that fails to write is tried again with backoff until it succeeds or
@@ -186,8 +186,8 @@ final class RecordIngestService: Service {
                     metrics.consumerLag.set(Double(max(0, marks.high - position)), ["topic": partition.topic, "partition": "\(partition.partition)"])
                     current.insert(partition)
                 }
-                for gone in reported.subtracting(current) {
-                    metrics.consumerLag.remove(["topic": gone.topic, "partition": "\(gone.partition)"])
+                for revoked in reported.subtracting(current) {
+                    metrics.consumerLag.remove(["topic": revoked.topic, "partition": "\(revoked.partition)"])
                 }
                 reported = current
             } catch {

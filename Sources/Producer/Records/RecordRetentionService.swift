@@ -4,8 +4,8 @@ import Shared
 /// Deletes records older than the retention window, one pass at start and then at a fixed
 /// interval, in small batches so that ingest and queries never wait long.
 ///
-/// With PostgreSQL every producer runs the passes; they delete disjoint batches or nothing,
-/// so running them twice costs a few queries and changes no result.
+/// With PostgreSQL every producer runs the passes. A row one producer deleted is gone for the
+/// others, so the extra passes cost a few queries and change no result.
 final class RecordRetentionService: Service {
     let name = "records-retention"
 

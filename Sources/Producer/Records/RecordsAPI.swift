@@ -2,7 +2,7 @@ import Foundation
 import Shared
 
 /// The records query API: runs, one run with its node trace, events, alerts and the
-/// dashboard's series, as JSON under `/api/`.
+/// dashboard's series, as JSON under `/v1/`.
 ///
 /// Lists take filters as query parameters (a filter given twice, or as a comma-separated
 /// list, matches any of its values), return `{"items": [...], "next_cursor": ...}` newest
@@ -11,18 +11,18 @@ import Shared
 /// route.
 enum RecordsAPI {
     static func register(into router: inout Router, store: RecordStore) {
-        router.get("/api/runs") { request, _ in
+        router.get("/v1/runs") { request, _ in
             let parameters = RecordsParameters(request)
             return try await respond { try await store.runs(try parameters.runQuery()) }
         }
-        router.get("/api/runs/{trigger_id}") { _, route in
+        router.get("/v1/runs/{trigger_id}") { _, route in
             let triggerID = route["trigger_id"] ?? ""
             guard let run = try await storeCall({ try await store.run(triggerID: triggerID) }) else {
                 throw HTTPError.notFound("no run with trigger id \"\(triggerID)\" in the records store; it may not have finished yet, or retention deleted it")
             }
             return encoded(run)
         }
-        router.get("/api/runs/{trigger_id}/nodes") { request, route in
+        router.get("/v1/runs/{trigger_id}/nodes") { request, route in
             let parameters = RecordsParameters(request)
             let parent = try parameters.required("parent_node_id")
             let index = try parameters.integer("parent_index", default: nil, range: 0...Int(Int32.max)) ?? 0
@@ -30,26 +30,26 @@ enum RecordsAPI {
                 NodeList(items: try await store.nodes(triggerID: route["trigger_id"] ?? "", parentNodeID: parent, parentIndex: index))
             }
         }
-        router.get("/api/events") { request, _ in
+        router.get("/v1/events") { request, _ in
             let parameters = RecordsParameters(request)
             return try await respond { try await store.events(try parameters.eventQuery(types: "type", allowed: EventType.allCases.map(\.rawValue))) }
         }
-        router.get("/api/alerts") { request, _ in
+        router.get("/v1/alerts") { request, _ in
             let parameters = RecordsParameters(request)
             return try await respond { try await store.alerts(try parameters.eventQuery(types: "kind", allowed: AlertKind.allCases.map(\.rawValue))) }
         }
-        router.get("/api/stats/series") { request, _ in
+        router.get("/v1/stats/series") { request, _ in
             let parameters = RecordsParameters(request)
             return try await respond { try await store.series(try parameters.seriesQuery()) }
         }
-        router.get("/api/stats/slowest-jobs") { request, _ in
+        router.get("/v1/stats/slowest-jobs") { request, _ in
             let parameters = RecordsParameters(request)
             let (from, to) = try parameters.timeRange(defaultRange: .seconds(86_400))
             let apps = parameters.list("app")
             let limit = try parameters.integer("limit", default: 10, range: 1...100) ?? 10
             return try await respond { SlowJobList(items: try await store.slowestJobs(from: from, to: to, apps: apps, limit: limit)) }
         }
-        router.get("/api/stats/facets") { request, _ in
+        router.get("/v1/stats/facets") { request, _ in
             let (from, to) = try RecordsParameters(request).timeRange(defaultRange: .seconds(30 * 86_400))
             return try await respond {
                 let facets = try await store.facets(from: from, to: to)

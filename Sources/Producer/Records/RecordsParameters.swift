@@ -10,7 +10,7 @@ struct RecordsParameters {
         self.request = request
     }
 
-    /// Every value of `name`, from repeated parameters and comma-separated lists, blanks left out.
+    /// Returns every value of `name`, from repeated parameters and comma-separated lists, without blanks.
     func list(_ name: String) -> [String] {
         request.queryItems.filter { $0.name == name }
             .flatMap { $0.value.split(separator: ",") }
@@ -128,7 +128,7 @@ struct RecordsParameters {
         return query
     }
 
-    /// The series range and bucket; without `bucket`, about 60 buckets of a round size.
+    /// Reads the series range and bucket. Without `bucket`, the range gets about 60 buckets of a round size.
     func seriesQuery() throws -> SeriesQuery {
         let (from, to) = try timeRange(defaultRange: .seconds(86_400))
         let span = Int64(to.timeIntervalSince(from))
