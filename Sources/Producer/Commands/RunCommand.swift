@@ -33,8 +33,11 @@ enum RunCommand {
                 component.register(into: &router)
             }
             let (host, port) = try HTTPServerConfiguration.parseListenAddress(configuration.producer.listen)
+            // Every route is behind the access gate: it authenticates the caller and checks the role.
+            let gate = AccessGate(authenticator: Authenticator(settings: configuration.auth, listenHost: host), logger: logger)
             let server = HTTPServer(
-                name: "control-api", configuration: HTTPServerConfiguration(host: host, port: port), logger: logger, handler: router.handler)
+                name: "control-api", configuration: HTTPServerConfiguration(host: host, port: port), logger: logger,
+                handler: gate.guarding(router.handler))
 
             // Stopped in reverse: the HTTP server first, the scheduler last.
             let services: [any Service] = [scheduling] + components.flatMap { $0.services() } + [server]

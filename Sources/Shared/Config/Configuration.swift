@@ -10,7 +10,8 @@ public struct Configuration: Decodable, Sendable {
     public var jobs: [Job]
     public var calendars: [String: CalendarSettings]
     public var channels: [String: JSONValue]
-    public var auth: JSONValue?
+    /// API tokens of the producer's HTTP interface.
+    public var auth: AuthSettings = AuthSettings()
     public var producer: ProducerSettings
     public var worker: WorkerSettings
     public var logging: LoggingSettings
@@ -32,7 +33,7 @@ public struct Configuration: Decodable, Sendable {
         jobs = try container.decodeIfPresent([Job].self, forKey: .jobs) ?? []
         calendars = try container.decodeIfPresent([String: CalendarSettings].self, forKey: .calendars) ?? [:]
         channels = try container.decodeIfPresent([String: JSONValue].self, forKey: .channels) ?? [:]
-        auth = try container.decodeIfPresent(JSONValue.self, forKey: .auth)
+        auth = try container.decodeIfPresent(AuthSettings.self, forKey: .auth) ?? AuthSettings()
         producer = try container.decodeIfPresent(ProducerSettings.self, forKey: .producer) ?? ProducerSettings()
         worker = try container.decodeIfPresent(WorkerSettings.self, forKey: .worker) ?? WorkerSettings()
         logging = try container.decodeIfPresent(LoggingSettings.self, forKey: .logging) ?? LoggingSettings()

@@ -164,6 +164,11 @@ struct ConfigurationValidator {
             }
         }
 
+        if configuration.auth.openOnLoopback, let (host, _) = try? HTTPServerConfiguration.parseListenAddress(configuration.producer.listen),
+            !AuthSettings.isLoopback(host: host) {
+            errors.append(ConfigError(file: file, line: 0, path: "auth.open_on_loopback", message: "producer.listen \"\(configuration.producer.listen)\" is not a loopback address, so the API cannot be open: listen on 127.0.0.1 or add tokens and set open_on_loopback: false"))
+        }
+
         for (name, setting) in [("producer.retention", configuration.producer.retention), ("producer.misfire_threshold", configuration.producer.misfireThreshold), ("worker.shutdown_grace", configuration.worker.shutdownGrace)] {
             if (try? DurationText.milliseconds(setting)) == nil {
                 errors.append(ConfigError(file: file, line: 0, path: name, message: "\(DurationText.ParseError(text: setting))"))

@@ -73,6 +73,7 @@ final class SchedulerCluster: Sendable {
               listen: 127.0.0.1:0
             logging:
               level: debug
+            \(TestTokens.authSection)
             \(extra)
             """
         let path = directory.appendingPathComponent(file).path
