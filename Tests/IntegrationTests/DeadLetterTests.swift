@@ -94,7 +94,7 @@ import Testing
             #expect(result?.error?.code == "rejected", "\(bad.key)")
             #expect(result?.error?.message.contains(bad.reason) == true, "\(bad.key): \(result?.error?.message ?? "no error")")
         }
-        // Nothing bad reached Dify: the double saw no run.
+        // No bad trigger ran: every result is a rejection.
         #expect(results.allSatisfy { $0.status == .rejected })
         #expect(await worker.terminate() == 0)
     }

@@ -51,7 +51,12 @@ final class SchedulerCluster: Sendable {
     /// - Parameters:
     ///   - appSettings: more YAML lines for the `demo` app, such as `limits: {max_concurrency: 2}`.
     ///   - workerSettings: more YAML lines for the `worker` section.
-    func writeConfig(_ extra: String = "", file: String = "config.yaml", partitions: Int = 2, appSettings: String = "", workerSettings: String = "") throws -> String {
+    ///   - extraApps: more apps, as YAML lines indented under `apps`.
+    ///   - producerSettings: more YAML lines for the `producer` section.
+    func writeConfig(
+        _ extra: String = "", file: String = "config.yaml", partitions: Int = 2, appSettings: String = "", workerSettings: String = "",
+        extraApps: String = "", producerSettings: String = ""
+    ) throws -> String {
         let text = """
             kafka:
               bootstrap_servers: \(broker.bootstrapServers)
@@ -66,11 +71,13 @@ final class SchedulerCluster: Sendable {
                 api_key_env: TEST_DIFY_KEY
                 mode: workflow
                 \(appSettings)
+            \(extraApps)
             worker:
               shutdown_grace: 10s
               \(workerSettings)
             producer:
               listen: 127.0.0.1:0
+              \(producerSettings)
             logging:
               level: debug
             \(TestTokens.authSection)
@@ -89,12 +96,18 @@ final class SchedulerCluster: Sendable {
         guard !process.log.contains("dify-producer topics:") else { throw ProcessError(reason: "topics create failed:\n\(process.log)") }
     }
 
-    func startWorker(config: String, id: String, arguments: [String] = []) throws -> ManagedProcess {
-        try ManagedProcess(binary: "dify-worker", arguments: ["run", "--config", config, "--id", id] + arguments, environment: environment, logName: "\(name)-\(id)")
+    /// Starts a worker; `environment` is added to the cluster's.
+    func startWorker(config: String, id: String, arguments: [String] = [], environment extra: [String: String] = [:]) throws -> ManagedProcess {
+        try ManagedProcess(
+            binary: "dify-worker", arguments: ["run", "--config", config, "--id", id] + arguments,
+            environment: environment.merging(extra) { _, new in new }, logName: "\(name)-\(id)")
     }
 
-    func startProducer(config: String, id: String = "producer") throws -> ManagedProcess {
-        try ManagedProcess(binary: "dify-producer", arguments: ["run", "--config", config], environment: environment, logName: "\(name)-\(id)")
+    /// Starts a producer; `environment` is added to the cluster's.
+    func startProducer(config: String, id: String = "producer", environment extra: [String: String] = [:]) throws -> ManagedProcess {
+        try ManagedProcess(
+            binary: "dify-producer", arguments: ["run", "--config", config],
+            environment: environment.merging(extra) { _, new in new }, logName: "\(name)-\(id)")
     }
 
     var kafka: KafkaConfiguration {
