@@ -213,6 +213,13 @@ public struct ProducerSettings: Codable, Sendable {
     public var retention: String = "30d"
     /// Fires later than this are misfires.
     public var misfireThreshold: String = "60s"
+    /// Largest request body the HTTP interface reads; a larger one is answered 413.
+    public var maxBodyBytes: Int = 1 << 20
+    /// A connection that sends nothing for this long is closed, so idle or stalled clients do
+    /// not hold connections.
+    public var connectionTimeout: String = "30s"
+    /// Most connections open at once; more are refused.
+    public var maxConnections: Int = 1024
 
     public init() {}
 
@@ -220,6 +227,9 @@ public struct ProducerSettings: Codable, Sendable {
         case id, listen, store, retention
         case publicURL = "public_url"
         case misfireThreshold = "misfire_threshold"
+        case maxBodyBytes = "max_body_bytes"
+        case connectionTimeout = "connection_timeout"
+        case maxConnections = "max_connections"
     }
 
     public init(from decoder: Decoder) throws {
@@ -230,6 +240,9 @@ public struct ProducerSettings: Codable, Sendable {
         store = try container.decodeIfPresent(String.self, forKey: .store) ?? store
         retention = try container.decodeIfPresent(String.self, forKey: .retention) ?? retention
         misfireThreshold = try container.decodeIfPresent(String.self, forKey: .misfireThreshold) ?? misfireThreshold
+        maxBodyBytes = try container.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? maxBodyBytes
+        connectionTimeout = try container.decodeIfPresent(String.self, forKey: .connectionTimeout) ?? connectionTimeout
+        maxConnections = try container.decodeIfPresent(Int.self, forKey: .maxConnections) ?? maxConnections
     }
 }
 
