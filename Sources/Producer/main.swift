@@ -15,6 +15,7 @@ enum ProducerCommand {
           explain    print a cron expression in words
           topics     create or list the Kafka topics
           tail       print messages of a topic as they arrive
+          hash-token print the SHA-256 of an API token read on standard input
 
         Run a command with --help for its options.
         """
@@ -32,6 +33,7 @@ enum ProducerCommand {
         case "explain": return ExplainCommand.run(arguments: rest)
         case "topics": return await TopicsCommand.run(arguments: rest)
         case "tail": return await TailCommand.run(arguments: rest)
+        case "hash-token": return HashTokenCommand.run(arguments: rest)
         case "bench-kafka": return await BenchKafkaCommand.run(arguments: rest)
         case "bench-schedule": return BenchScheduleCommand.run(arguments: rest)
         case "bench-triggers": return await BenchTriggersCommand.run(arguments: rest)

@@ -80,10 +80,13 @@ struct ControlClient: Sendable {
         var body: JSONValue
     }
 
-    func send(_ method: String, _ path: String, body: JSONValue? = nil, actor: String = "test-operator") async throws -> Reply {
+    /// Sends a request with the API token of `actor` (see ``TestTokens``); a nil actor sends none.
+    func send(_ method: String, _ path: String, body: JSONValue? = nil, actor: String? = "test-operator") async throws -> Reply {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
-        request.setValue(actor, forHTTPHeaderField: "X-Actor")
+        if let actor {
+            request.setValue("Bearer \(TestTokens.token(for: actor))", forHTTPHeaderField: "Authorization")
+        }
         if let body {
             request.httpBody = Data(body.compactText().utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

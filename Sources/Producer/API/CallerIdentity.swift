@@ -1,20 +1,28 @@
 import Shared
 
-/// Who is calling the control API: the one place where a request's caller is determined.
+/// Who is calling the producer's HTTP interface: the token's name and role.
 ///
-/// For now the caller names itself in the `X-Actor` header (default `anonymous`).
-/// TODO: authenticate with the `auth.tokens` of the configuration (a bearer token, matched by
-/// its SHA-256) and return the token's name and role here; routes then check the role.
+/// ``AccessGate`` determines it once per request, before any route runs, and binds it to the
+/// request's task; handlers read it with ``of(_:)``. The name is the actor written in every
+/// `job_*` event, trigger and control request the call causes.
 struct CallerIdentity: Sendable, Hashable {
-    var actor: String
+    /// Actor of requests served without a token on an API open on loopback.
+    static let loopbackActor = "loopback"
 
+    var actor: String
+    var role: AccessRole
+
+    /// The caller bound by ``AccessGate`` to the task serving the request.
+    @TaskLocal static var current: CallerIdentity?
+
+    /// Returns the caller of the request being served.
+    ///
+    /// - Throws: ``HTTPError`` 401 when no caller is bound, which happens only when a route is
+    ///   served without ``AccessGate`` in front of it or is public; such a route cannot change state.
     static func of(_ request: HTTPRequest) throws -> CallerIdentity {
-        guard let header = request.header("X-Actor")?.trimmingCharacters(in: .whitespaces), !header.isEmpty else {
-            return CallerIdentity(actor: "anonymous")
+        guard let current else {
+            throw AccessGate.unauthorized("this request needs an API token: send Authorization: Bearer TOKEN")
         }
-        guard header.count <= 200, !header.contains(where: { $0.isNewline }) else {
-            throw HTTPError.badRequest("X-Actor must be one line of at most 200 characters", field: "X-Actor")
-        }
-        return CallerIdentity(actor: header)
+        return current
     }
 }

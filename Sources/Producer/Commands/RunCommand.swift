@@ -16,6 +16,15 @@ enum RunCommand {
         ]
     }
 
+    /// The HTTP server's limits from `producer`: body size, idle timeout and connection count.
+    static func serverConfiguration(_ producer: ProducerSettings, host: String, port: Int) -> HTTPServerConfiguration {
+        // The validator has checked the timeout, so the fallback is never used.
+        let timeout = (try? DurationText.milliseconds(producer.connectionTimeout)) ?? 30_000
+        return HTTPServerConfiguration(
+            host: host, port: port, maxBodyBytes: producer.maxBodyBytes,
+            connectionTimeout: .seconds(max(1, Int(timeout / 1000))), maxConnections: producer.maxConnections)
+    }
+
     static func run(arguments: [String]) async -> Int32 {
         do {
             let options = try CommandArguments(arguments, options: ["config"])
@@ -34,8 +43,11 @@ enum RunCommand {
                 component.register(into: &router)
             }
             let (host, port) = try HTTPServerConfiguration.parseListenAddress(configuration.producer.listen)
+            // Every route is behind the access gate: it authenticates the caller and checks the role.
+            let gate = AccessGate(authenticator: Authenticator(settings: configuration.auth, listenHost: host), logger: logger)
             let server = HTTPServer(
-                name: "control-api", configuration: HTTPServerConfiguration(host: host, port: port), logger: logger, handler: router.handler)
+                name: "control-api", configuration: serverConfiguration(configuration.producer, host: host, port: port), logger: logger,
+                handler: gate.guarding(router.handler))
 
             // Stopped in reverse: the HTTP server first, the scheduler last.
             let notifier: [any Service] = configuration.channels.isEmpty ? [] : [NotifierService(configuration: configuration, logger: logger)]

@@ -11,7 +11,8 @@ public struct Configuration: Decodable, Sendable {
     public var calendars: [String: CalendarSettings]
     public var channels: [String: ChannelSettings]
     public var alerts: AlertSettings
-    public var auth: JSONValue?
+    /// API tokens of the producer's HTTP interface.
+    public var auth: AuthSettings = AuthSettings()
     public var producer: ProducerSettings
     public var worker: WorkerSettings
     public var logging: LoggingSettings
@@ -37,7 +38,7 @@ public struct Configuration: Decodable, Sendable {
         calendars = try container.decodeIfPresent([String: CalendarSettings].self, forKey: .calendars) ?? [:]
         channels = try container.decodeIfPresent([String: ChannelSettings].self, forKey: .channels) ?? [:]
         alerts = try container.decodeIfPresent(AlertSettings.self, forKey: .alerts) ?? AlertSettings()
-        auth = try container.decodeIfPresent(JSONValue.self, forKey: .auth)
+        auth = try container.decodeIfPresent(AuthSettings.self, forKey: .auth) ?? AuthSettings()
         producer = try container.decodeIfPresent(ProducerSettings.self, forKey: .producer) ?? ProducerSettings()
         worker = try container.decodeIfPresent(WorkerSettings.self, forKey: .worker) ?? WorkerSettings()
         logging = try container.decodeIfPresent(LoggingSettings.self, forKey: .logging) ?? LoggingSettings()
@@ -223,6 +224,13 @@ public struct ProducerSettings: Codable, Sendable {
     public var retentionEvents: String?
     /// Fires later than this are misfires.
     public var misfireThreshold: String = "60s"
+    /// Largest request body the HTTP interface reads; a larger one is answered 413.
+    public var maxBodyBytes: Int = 1 << 20
+    /// A connection that sends nothing for this long is closed, so idle or stalled clients do
+    /// not hold connections.
+    public var connectionTimeout: String = "30s"
+    /// Most connections open at once; more are refused.
+    public var maxConnections: Int = 1024
 
     public init() {}
 
@@ -233,6 +241,9 @@ public struct ProducerSettings: Codable, Sendable {
         case retentionRuns = "retention_runs"
         case retentionNodeTraces = "retention_node_traces"
         case retentionEvents = "retention_events"
+        case maxBodyBytes = "max_body_bytes"
+        case connectionTimeout = "connection_timeout"
+        case maxConnections = "max_connections"
     }
 
     public init(from decoder: Decoder) throws {
@@ -246,6 +257,9 @@ public struct ProducerSettings: Codable, Sendable {
         store = try container.decodeIfPresent(String.self, forKey: .store) ?? store
         retention = try container.decodeIfPresent(String.self, forKey: .retention) ?? retention
         misfireThreshold = try container.decodeIfPresent(String.self, forKey: .misfireThreshold) ?? misfireThreshold
+        maxBodyBytes = try container.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? maxBodyBytes
+        connectionTimeout = try container.decodeIfPresent(String.self, forKey: .connectionTimeout) ?? connectionTimeout
+        maxConnections = try container.decodeIfPresent(Int.self, forKey: .maxConnections) ?? maxConnections
     }
 }
 

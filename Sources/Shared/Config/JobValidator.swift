@@ -187,7 +187,22 @@ struct ConfigurationValidator {
         }
         errors += NotifyValidator(configuration: configuration).validate()
 
-        for (name, setting) in [("producer.retention", configuration.producer.retention), ("producer.misfire_threshold", configuration.producer.misfireThreshold), ("worker.shutdown_grace", configuration.worker.shutdownGrace)] {
+        if configuration.auth.openOnLoopback, let (host, _) = try? HTTPServerConfiguration.parseListenAddress(configuration.producer.listen),
+            !AuthSettings.isLoopback(host: host) {
+            errors.append(ConfigError(file: file, line: 0, path: "auth.open_on_loopback", message: "producer.listen \"\(configuration.producer.listen)\" is not a loopback address, so the API cannot be open: listen on 127.0.0.1 or add tokens and set open_on_loopback: false"))
+        }
+
+        if !(1024...(64 << 20)).contains(configuration.producer.maxBodyBytes) {
+            errors.append(ConfigError(file: file, line: 0, path: "producer.max_body_bytes", message: "\(configuration.producer.maxBodyBytes) is out of range: use 1024 to 67108864 bytes"))
+        }
+        if !(1...100_000).contains(configuration.producer.maxConnections) {
+            errors.append(ConfigError(file: file, line: 0, path: "producer.max_connections", message: "\(configuration.producer.maxConnections) is out of range: use 1 to 100000"))
+        }
+        if let timeout = try? DurationText.milliseconds(configuration.producer.connectionTimeout), !(1000...3_600_000).contains(timeout) {
+            errors.append(ConfigError(file: file, line: 0, path: "producer.connection_timeout", message: "\(configuration.producer.connectionTimeout) is out of range: use 1s to 1h"))
+        }
+
+        for (name, setting) in [("producer.retention", configuration.producer.retention), ("producer.misfire_threshold", configuration.producer.misfireThreshold), ("producer.connection_timeout", configuration.producer.connectionTimeout), ("worker.shutdown_grace", configuration.worker.shutdownGrace)] {
             if (try? DurationText.milliseconds(setting)) == nil {
                 errors.append(ConfigError(file: file, line: 0, path: name, message: "\(DurationText.ParseError(text: setting))"))
             }

@@ -42,8 +42,18 @@ public struct TopicPublisher: Sendable {
             topic: topics.runs, key: runState.triggerID, value: Array(MessageCodec.encode(runState)), partition: partition)
     }
 
+    /// Largest value the dead-letter topic receives whole: below librdkafka's default
+    /// `message.max.bytes` (1,000,000), so a dead letter is never itself too large to publish.
+    public static let maxDeadLetterValueBytes = 900_000
+    /// Bytes kept of a larger value, enough to see what sent it.
+    public static let truncatedDeadLetterValueBytes = 64 * 1024
+
     /// Sends a rejected message to the dead-letter topic with its original key and headers,
     /// plus headers saying why and where it came from.
+    ///
+    /// A value above ``maxDeadLetterValueBytes`` keeps only its first
+    /// ``truncatedDeadLetterValueBytes`` bytes, with `dlq.truncated` giving the original size:
+    /// a whole oversize message would be rejected by the broker on every retry.
     @discardableResult
     public func publishDeadLetter(_ message: KafkaMessage, reason: String, workerID: String) async throws -> KafkaDeliveryReport {
         var headers = message.headers
@@ -51,6 +61,11 @@ public struct TopicPublisher: Sendable {
         headers.append(KafkaHeader(name: "dlq.source", value: "\(message.topic)[\(message.partition)]@\(message.offset)"))
         headers.append(KafkaHeader(name: "dlq.worker", value: workerID))
         headers.append(KafkaHeader(name: "dlq.time", value: Timestamp.rfc3339(Date(), fractionalDigits: 3)))
-        return try await producer.send(topic: topics.deadLetter, key: message.key, value: message.value, headers: headers)
+        var value = message.value
+        if let whole = value, whole.count > Self.maxDeadLetterValueBytes {
+            value = Array(whole.prefix(Self.truncatedDeadLetterValueBytes))
+            headers.append(KafkaHeader(name: "dlq.truncated", value: "\(whole.count) bytes, first \(Self.truncatedDeadLetterValueBytes) kept"))
+        }
+        return try await producer.send(topic: topics.deadLetter, key: message.key, value: value, headers: headers)
     }
 }

@@ -69,9 +69,12 @@ final class SchedulerCluster: Sendable {
     /// - Parameters:
     ///   - appSettings: more YAML lines for the `demo` app, such as `limits: {max_concurrency: 2}`.
     ///   - workerSettings: more YAML lines for the `worker` section.
-    ///   - extraApps: more YAML lines under `apps:`, indented by two spaces, such as the
-    ///     double's other apps.
-    func writeConfig(_ extra: String = "", file: String = "config.yaml", partitions: Int = 2, appSettings: String = "", workerSettings: String = "", extraApps: String = "") throws -> String {
+    ///   - extraApps: more apps, as YAML lines indented under `apps`.
+    ///   - producerSettings: more YAML lines for the `producer` section.
+    func writeConfig(
+        _ extra: String = "", file: String = "config.yaml", partitions: Int = 2, appSettings: String = "", workerSettings: String = "",
+        extraApps: String = "", producerSettings: String = ""
+    ) throws -> String {
         let text = """
             kafka:
               bootstrap_servers: \(broker.bootstrapServers)
@@ -92,8 +95,10 @@ final class SchedulerCluster: Sendable {
               \(workerSettings)
             producer:
               listen: 127.0.0.1:0
+              \(producerSettings)
             logging:
               level: debug
+            \(TestTokens.authSection)
             \(extra)
             """
         let path = directory.appendingPathComponent(file).path
@@ -113,12 +118,18 @@ final class SchedulerCluster: Sendable {
         guard !process.log.contains("dify-producer topics:") else { throw ProcessError(reason: "topics create failed:\n\(process.log)") }
     }
 
-    func startWorker(config: String, id: String, arguments: [String] = []) throws -> ManagedProcess {
-        try ManagedProcess(binary: "dify-worker", arguments: ["run", "--config", config, "--id", id] + arguments, environment: environment, logName: "\(name)-\(id)")
+    /// Starts a worker; `environment` is added to the cluster's.
+    func startWorker(config: String, id: String, arguments: [String] = [], environment extra: [String: String] = [:]) throws -> ManagedProcess {
+        try ManagedProcess(
+            binary: "dify-worker", arguments: ["run", "--config", config, "--id", id] + arguments,
+            environment: environment.merging(extra) { _, new in new }, logName: "\(name)-\(id)")
     }
 
-    func startProducer(config: String, id: String = "producer") throws -> ManagedProcess {
-        try ManagedProcess(binary: "dify-producer", arguments: ["run", "--config", config], environment: environment, logName: "\(name)-\(id)")
+    /// Starts a producer; `environment` is added to the cluster's.
+    func startProducer(config: String, id: String = "producer", environment extra: [String: String] = [:]) throws -> ManagedProcess {
+        try ManagedProcess(
+            binary: "dify-producer", arguments: ["run", "--config", config],
+            environment: environment.merging(extra) { _, new in new }, logName: "\(name)-\(id)")
     }
 
     var kafka: KafkaConfiguration {

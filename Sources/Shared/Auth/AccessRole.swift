@@ -1,0 +1,43 @@
+/// A role an API token grants; each role allows a fixed set of ``AccessPermission``s.
+///
+/// `admin` may do everything, including operations no narrower role lists (settings);
+/// `developer` manages jobs; `operator` reads everything, triggers, pauses and resumes;
+/// `viewer` reads only.
+public enum AccessRole: String, Sendable, Hashable, CaseIterable, Codable {
+    case admin, developer, `operator`, viewer
+
+    /// Every permission of the role.
+    public var permissions: Set<AccessPermission> {
+        switch self {
+        case .admin: Set(AccessPermission.allCases)
+        case .developer: [.read, .editJobs, .pauseResume, .trigger, .backfill]
+        case .operator: [.read, .pauseResume, .trigger]
+        case .viewer: [.read]
+        }
+    }
+
+    public func allows(_ permission: AccessPermission) -> Bool {
+        permissions.contains(permission)
+    }
+
+    /// Roles that hold `permission`, broadest first, for messages such as "needs developer or admin".
+    public static func holding(_ permission: AccessPermission) -> [AccessRole] {
+        allCases.filter { $0.allows(permission) }
+    }
+}
+
+/// One kind of operation on the producer's HTTP interface that a role may or may not do.
+public enum AccessPermission: String, Sendable, Hashable, CaseIterable {
+    /// Read jobs, state, runs, records and metrics.
+    case read
+    /// Create, update and delete jobs.
+    case editJobs = "edit_jobs"
+    /// Pause and resume jobs.
+    case pauseResume = "pause_resume"
+    /// Trigger a job now.
+    case trigger
+    /// Backfill a job over a time range.
+    case backfill
+    /// Anything else that changes state, such as settings: admin only.
+    case administer
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Shared
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Every route of a running producer's HTTP interface called by every role, without a token and
+/// with a wrong token: 401 without a valid token, 403 for a role that may not, and the route's
+/// own status for a role that may. Changes record the token's name as the actor.
+@Suite(.serialized) struct PermissionMatrixTests {
+    /// One endpoint call; `{id}` in the path and body is replaced by a job id of the caller.
+    struct Endpoint: Sendable {
+        var method: String
+        var path: String
+        var body: JSONValue?
+        var permission: AccessPermission?
+        /// Status when the role may make the request.
+        var allowedStatus: Int
+    }
+
+    /// In the order they are called for each role: the delete comes last.
+    static let endpoints: [Endpoint] = [
+        Endpoint(method: "GET", path: "/healthz", permission: nil, allowedStatus: 200),
+        Endpoint(method: "GET", path: "/readyz", permission: nil, allowedStatus: 200),
+        Endpoint(method: "GET", path: "/metrics", permission: .read, allowedStatus: 200),
+        Endpoint(method: "GET", path: "/v1/jobs", permission: .read, allowedStatus: 200),
+        Endpoint(method: "POST", path: "/v1/jobs", body: ["id": "{id}-new", "app": "demo", "schedule": ["every": "1h"]], permission: .editJobs, allowedStatus: 201),
+        Endpoint(method: "GET", path: "/v1/jobs/{id}", permission: .read, allowedStatus: 200),
+        Endpoint(method: "PUT", path: "/v1/jobs/{id}", body: ["app": "demo", "schedule": ["every": "2h"]], permission: .editJobs, allowedStatus: 200),
+        Endpoint(method: "GET", path: "/v1/jobs/{id}/next", permission: .read, allowedStatus: 200),
+        Endpoint(method: "POST", path: "/v1/jobs/{id}/pause", body: ["note": "matrix"], permission: .pauseResume, allowedStatus: 202),
+        Endpoint(method: "POST", path: "/v1/jobs/{id}/resume", permission: .pauseResume, allowedStatus: 202),
+        Endpoint(method: "POST", path: "/v1/jobs/{id}/trigger", body: ["inputs": ["topic": "matrix"]], permission: .trigger, allowedStatus: 202),
+        Endpoint(method: "POST", path: "/v1/jobs/{id}/backfill",
+                 body: ["from": "2026-01-01T00:00:00Z", "to": "2026-01-01T02:00:00Z"], permission: .backfill, allowedStatus: 202),
+        Endpoint(method: "POST", path: "/v1/settings", permission: .administer, allowedStatus: 404),
+        Endpoint(method: "DELETE", path: "/v1/jobs/{id}", permission: .editJobs, allowedStatus: 200),
+    ]
+
+    /// What each role may do, written out here rather than read from ``AccessRole``, so that a
+    /// change of the role table fails this test.
+    static let allowed: [AccessRole: Set<AccessPermission>] = [
+        .admin: [.read, .editJobs, .pauseResume, .trigger, .backfill, .administer],
+        .developer: [.read, .editJobs, .pauseResume, .trigger, .backfill],
+        .operator: [.read, .pauseResume, .trigger],
+        .viewer: [.read],
+    ]
+
+    @Test func everyEndpointEveryRole() async throws {
+        let cluster = try await SchedulerCluster.start(name: "permission-matrix")
+        defer { cluster.stop() }
+        let config = try cluster.writeConfig()
+        try await cluster.createTopics(config: config)
+        let producer = try cluster.startProducer(config: config)
+        let api = ControlClient(port: try await producer.controlPort())
+        try await api.waitUntilReady()
+
+        let callers: [(label: String, authorization: String?, role: AccessRole?)] =
+            AccessRole.allCases.map { ($0.rawValue, "Bearer \(TestTokens.token(for: TestTokens.name(of: $0)))", $0) }
+            + [("no token", nil, nil), ("wrong token", "Bearer not-a-configured-token-123456", nil),
+               ("basic scheme", "Basic YWRtaW46YWRtaW4=", nil)]
+
+        var failures: [String] = []
+        for caller in callers {
+            let id = "matrix-\(caller.label.replacingOccurrences(of: " ", with: "-"))"
+            let setup = try await api.send("POST", "/v1/jobs", body: ["id": .string(id), "app": "demo", "schedule": ["every": "1h"]], actor: "alice")
+            #expect(setup.status == 201, "setting up \(id): \(setup.body)")
+
+            for endpoint in Self.endpoints {
+                let path = endpoint.path.replacingOccurrences(of: "{id}", with: id)
+                let body = endpoint.body.map { Self.substitute($0, id: id) }
+                let reply = try await api.send(endpoint.method, path, body: body, authorization: caller.authorization)
+                let expected: Int
+                if endpoint.permission == nil {
+                    expected = endpoint.allowedStatus
+                } else if let role = caller.role {
+                    expected = Self.allowed[role]!.contains(endpoint.permission!) ? endpoint.allowedStatus : 403
+                } else {
+                    expected = 401
+                }
+                if reply.status != expected {
+                    failures.append("\(caller.label) \(endpoint.method) \(path): expected \(expected), got \(reply.status) \(reply.body.compactText())")
+                }
+                if expected == 401 {
+                    #expect(reply.body["error"]?["code"] == .string("unauthorized"))
+                }
+                if expected == 403 {
+                    #expect(reply.body["error"]?["code"] == .string("forbidden"))
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) wrong statuses:\n\(failures.joined(separator: "\n"))")
+
+        // The token's name is the actor of each change, including those the job's owner applies.
+        let developer = TestTokens.name(of: .developer)
+        let events = try await cluster.events().filter { $0.jobID?.hasPrefix("matrix-developer") == true }
+        for type in [EventType.jobCreated, .jobUpdated, .jobPaused, .jobResumed, .jobTriggered, .jobBackfilled, .jobDeleted] {
+            _ = try await cluster.waitForEvent("\(type.rawValue) by \(developer)") { $0.type == type && $0.actor == developer }
+        }
+        #expect(!events.contains { $0.actor == "loopback" })
+        #expect(await producer.terminate() == 0)
+    }
+
+    private static func substitute(_ value: JSONValue, id: String) -> JSONValue {
+        switch value {
+        case .string(let text): .string(text.replacingOccurrences(of: "{id}", with: id))
+        case .object(let members): .object(members.mapValues { substitute($0, id: id) })
+        case .array(let items): .array(items.map { substitute($0, id: id) })
+        default: value
+        }
+    }
+}
+
+extension ControlClient {
+    /// Sends a request with `authorization` as the Authorization header, or none when nil.
+    func send(_ method: String, _ path: String, body: JSONValue?, authorization: String?) async throws -> Reply {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        if let authorization {
+            request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        }
+        if let body {
+            request.httpBody = Data(body.compactText().utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let json = (try? JSONValue.parse(data)) ?? .string(String(decoding: data, as: UTF8.self))
+        return Reply(status: status, body: json)
+    }
+}
