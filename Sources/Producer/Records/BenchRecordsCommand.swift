@@ -19,7 +19,7 @@ enum BenchRecordsCommand {
             let nodeCount = Int(options.value("nodes") ?? "") ?? 5
             let fill = Int(options.value("fill") ?? "") ?? 1_000_000
             let store = try await RecordStore.open(try StoreLocation(parsing: storeText))
-            print("store: \(store.location)")
+            report("store: \(store.location)")
 
             try await measureIngest(store: store, runs: runCount, nodes: nodeCount)
             try await fillStore(store: store, to: fill)
@@ -69,9 +69,12 @@ enum BenchRecordsCommand {
         let messages = (0..<runs).map { MessageCodec.encode(result(10_000_000 + $0, nodes: nodes)) }
         let clock = ContinuousClock()
         let started = clock.now
+        var decoding = Duration.zero
         var batch = RecordBatch()
         for message in messages {
+            let decodeStart = clock.now
             batch.results.append(try MessageCodec.decode(RunResult.self, from: message))
+            decoding += clock.now - decodeStart
             if batch.results.count == 2000 {
                 try await store.write(batch)
                 batch = RecordBatch()
@@ -79,13 +82,14 @@ enum BenchRecordsCommand {
         }
         if !batch.isEmpty { try await store.write(batch) }
         let elapsed = clock.now - started
-        print("ingest: \(runs) results with \(nodes) node traces each in \(elapsed.milliseconds) ms: \(Int(Double(runs) / elapsed.seconds)) results/s")
+        report("ingest: \(runs) results with \(nodes) node traces each in \(elapsed.milliseconds) ms: \(Int(Double(runs) / elapsed.seconds)) results/s")
+        report("  of which decoding JSON: \(decoding.milliseconds) ms, writing: \((elapsed - decoding).milliseconds) ms (\(Int(Double(runs) / (elapsed - decoding).seconds)) results/s)")
     }
 
     private static func fillStore(store: RecordStore, to target: Int) async throws {
         let existing = try await store.counts()["runs"] ?? 0
         guard existing < target else {
-            print("fill: the store already holds \(existing) runs")
+            report("fill: the store already holds \(existing) runs")
             return
         }
         let clock = ContinuousClock()
@@ -96,12 +100,12 @@ enum BenchRecordsCommand {
             try await store.write(RecordBatch(results: (index..<end).map { result($0, nodes: 0) }))
             index = end
         }
-        print("fill: \(target - existing) runs without node traces in \((clock.now - started).milliseconds) ms")
+        report("fill: \(target - existing) runs without node traces in \((clock.now - started).milliseconds) ms")
     }
 
     private static func measureQueries(store: RecordStore) async throws {
         let total = try await store.counts()["runs"] ?? 0
-        print("queries on \(total) stored runs (median of 21 runs, ms):")
+        report("queries on \(total) stored runs (median of 21 runs, ms):")
         var pageTen = RunQuery()
         for _ in 0..<9 {
             pageTen.cursor = try await store.runs(pageTen).nextCursor.flatMap(RecordCursor.init(token:))
@@ -120,13 +124,19 @@ enum BenchRecordsCommand {
         ]
         for (name, query) in cases {
             let median = try await time { _ = try await store.runs(query) }
-            print("  runs list, \(name): \(format(median))")
+            report("  runs list, \(name): \(format(median))")
         }
         let day = SeriesQuery(from: end.addingTimeInterval(-86_400), to: end, bucketSeconds: 3600)
-        print("  series, 24 hours in 1 h buckets: \(format(try await time { _ = try await store.series(day) }))")
+        report("  series, 24 hours in 1 h buckets: \(format(try await time { _ = try await store.series(day) }))")
         let month = SeriesQuery(from: end.addingTimeInterval(-30 * 86_400), to: end, bucketSeconds: 86_400)
-        print("  series, 30 days in 1 d buckets: \(format(try await time(rounds: 5) { _ = try await store.series(month) }))")
-        print("  slowest jobs, 24 hours: \(format(try await time { _ = try await store.slowestJobs(from: end.addingTimeInterval(-86_400), to: end) }))")
+        report("  series, 30 days in 1 d buckets: \(format(try await time(rounds: 5) { _ = try await store.series(month) }))")
+        report("  slowest jobs, 24 hours: \(format(try await time { _ = try await store.slowestJobs(from: end.addingTimeInterval(-86_400), to: end) }))")
+    }
+
+    /// Prints a line and flushes it, so that lines appear as they are measured even into a pipe.
+    private static func report(_ line: String) {
+        print(line)
+        fflush(nil)
     }
 
     private static func with(_ change: (inout RunQuery) -> Void) -> RunQuery {
