@@ -22,7 +22,7 @@ run_packages=(
   libjs-chart.js tzdata
 )
 test_packages=(
-  postgresql chromium wrk sqlite3 python3-websocket
+  postgresql chromium wrk sqlite3 python3-websocket fonts-wqy-microhei
 )
 
 apt_updated=0

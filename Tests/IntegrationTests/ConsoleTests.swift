@@ -35,7 +35,7 @@ import FoundationNetworking
                 app: demo
                 schedule: {every: 1h, start: "\(Timestamp.rfc3339(start))", end: "\(Timestamp.rfc3339(start))"}
                 inputs: {topic: gamma, fail: "yes", mode: plain}
-            """)
+            """, openOnLoopback: true)
         try await cluster.createTopics(config: config)
         let worker = try cluster.startWorker(config: config, id: "worker-console")
         let store = cluster.directory.appendingPathComponent("records.db").path

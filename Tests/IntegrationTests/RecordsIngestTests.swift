@@ -15,7 +15,7 @@ import Testing
                 app: demo
                 schedule: {every: 1s, start: "\(Timestamp.rfc3339(start))", end: "\(Timestamp.rfc3339(start.addingTimeInterval(3)))"}
                 inputs: {topic: alpha, mode: plain}
-            """)
+            """, openOnLoopback: true)
         try await cluster.createTopics(config: config)
         let worker = try cluster.startWorker(config: config, id: "worker-records")
         let first = cluster.directory.appendingPathComponent("first.db").path

@@ -57,11 +57,13 @@ struct NotifyDeliveryTests {
         func count(_ path: String) -> Int { requests.withLock { $0[path]?.count ?? 0 } }
     }
 
-    static func channel(_ type: String, name: String, url: String?, secret: String? = nil, timeout: String = "2s", attempts: Int = 3) -> ChannelDirectory.Channel {
+    // Generous default timeouts, so a machine busy with other tests does not turn a slow answer
+    // into a retry; the tests of timeouts set their own.
+    static func channel(_ type: String, name: String, url: String?, secret: String? = nil, timeout: String = "15s", attempts: Int = 3) -> ChannelDirectory.Channel {
         var settings = ChannelSettings(type: type)
         settings.language = type == "dingtalk" || type == "wecom" ? "zh-CN" : "en"
         settings.timeout = timeout
-        settings.connectTimeout = "1s"
+        settings.connectTimeout = "5s"
         settings.retry = RetryPolicy(maxAttempts: attempts, initialBackoff: "50ms", maxBackoff: "200ms")
         return ChannelDirectory.channel(name: name, settings: settings, secrets: .init(webhookURL: url, secret: secret))
     }

@@ -229,7 +229,9 @@ struct HTTPServerTests {
         let started = ContinuousClock.now
         await server.shutdown()
         try await runTask.value
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // The grace period is 100 ms; the bound only shows that shutdown does not wait for the
+        // handler, with room for a machine busy with other tests.
+        #expect(ContinuousClock.now - started < .seconds(20))
         let response = try await HTTPTestClient.blocking { try client.readResponse() }
         #expect(response.status == 503)
         for continuation in parked.withLock({ $0 }) { continuation.resume() }

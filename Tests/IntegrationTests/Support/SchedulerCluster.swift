@@ -71,9 +71,11 @@ final class SchedulerCluster: Sendable {
     ///   - workerSettings: more YAML lines for the `worker` section.
     ///   - extraApps: more apps, as YAML lines indented under `apps`.
     ///   - producerSettings: more YAML lines for the `producer` section.
+    ///   - openOnLoopback: serve the producer's HTTP interface without a token, as a browser
+    ///     test of the console needs until the console signs in.
     func writeConfig(
         _ extra: String = "", file: String = "config.yaml", partitions: Int = 2, appSettings: String = "", workerSettings: String = "",
-        extraApps: String = "", producerSettings: String = ""
+        extraApps: String = "", producerSettings: String = "", openOnLoopback: Bool = false
     ) throws -> String {
         let text = """
             kafka:
@@ -99,6 +101,7 @@ final class SchedulerCluster: Sendable {
             logging:
               level: debug
             \(TestTokens.authSection)
+            \(openOnLoopback ? "  open_on_loopback: true" : "")
             \(extra)
             """
         let path = directory.appendingPathComponent(file).path
