@@ -72,9 +72,9 @@ import Testing
     }
 
     @Test func constantTimeEqual() {
-        #expect(Authenticator.constantTimeEqual([1, 2, 3], [1, 2, 3]))
-        #expect(!Authenticator.constantTimeEqual([1, 2, 3], [1, 2, 4]))
-        #expect(!Authenticator.constantTimeEqual([1, 2, 3], [1, 2]))
+        #expect(TokenTable.constantTimeEqual([1, 2, 3], [1, 2, 3]))
+        #expect(!TokenTable.constantTimeEqual([1, 2, 3], [1, 2, 4]))
+        #expect(!TokenTable.constantTimeEqual([1, 2, 3], [1, 2]))
     }
 
     @Test func handlersSeeTheCaller() async throws {
