@@ -50,7 +50,7 @@ enum WorkerCommand {
         let worker = WorkerService(configuration: configuration, apps: apps, workerID: workerID, logger: logger, metrics: metrics)
         var services: [any Service] = [worker]
         if let listen = configuration.worker.listen {
-            services.append(try MetricsEndpoint(listen: listen, logger: logger, isReady: { worker.isReady }))
+            services.append(try MetricsEndpoint(listen: listen, auth: configuration.auth, logger: logger, isReady: { worker.isReady }))
         }
         let grace = (try? DurationText.duration(configuration.worker.shutdownGrace)) ?? .seconds(30)
         try await ServiceGroup(services: services, gracePeriod: grace + .seconds(30), logger: logger).run()

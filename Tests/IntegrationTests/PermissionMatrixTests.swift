@@ -51,9 +51,10 @@ import FoundationNetworking
     @Test func everyEndpointEveryRole() async throws {
         let cluster = try await SchedulerCluster.start(name: "permission-matrix")
         defer { cluster.stop() }
-        let config = try cluster.writeConfig()
+        let config = try cluster.writeConfig(workerSettings: "listen: 127.0.0.1:0")
         try await cluster.createTopics(config: config)
         let producer = try cluster.startProducer(config: config)
+        let worker = try cluster.startWorker(config: config, id: "matrix-worker")
         let api = ControlClient(port: try await producer.controlPort())
         try await api.waitUntilReady()
 
@@ -100,7 +101,18 @@ import FoundationNetworking
             _ = try await cluster.waitForEvent("\(type.rawValue) by \(developer)") { $0.type == type && $0.actor == developer }
         }
         #expect(!events.contains { $0.actor == "loopback" })
+
+        // The worker's /metrics needs a token of any role; its probes are open.
+        let workerAPI = ControlClient(port: try await worker.controlPort())
+        for role in AccessRole.allCases {
+            let reply = try await workerAPI.send("GET", "/metrics", body: nil, authorization: "Bearer \(TestTokens.token(for: TestTokens.name(of: role)))")
+            #expect(reply.status == 200, "worker /metrics as \(role.rawValue)")
+        }
+        #expect(try await workerAPI.send("GET", "/metrics", body: nil, authorization: nil).status == 401)
+        #expect(try await workerAPI.send("GET", "/metrics", body: nil, authorization: "Bearer not-a-configured-token-123456").status == 401)
+        #expect(try await workerAPI.send("GET", "/healthz", body: nil, authorization: nil).status == 200)
         #expect(await producer.terminate() == 0)
+        #expect(await worker.terminate() == 0)
     }
 
     private static func substitute(_ value: JSONValue, id: String) -> JSONValue {
