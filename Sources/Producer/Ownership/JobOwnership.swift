@@ -227,7 +227,8 @@ final class JobOwnership: Service {
                                 let job = try compiler.decode(value)
                                 let schedule = try compiler.compile(job)
                                 batch.append(FireScheduler.Installation(
-                                    job: job, schedule: schedule, partition: message.partition, state: data.states[key], encoded: value))
+                                    job: job, schedule: schedule, partition: message.partition, state: data.states[key], encoded: value,
+                                    definedAt: message.timestamp))
                             } catch {
                                 logger.warning("job in the registry rejected", [LogKey.jobID: key, LogKey.error: "\(error)"])
                             }
@@ -310,7 +311,7 @@ final class JobOwnership: Service {
                 throw JobCompiler.Rejection(problems: [JobProblem(field: "id", message: "\"\(job.id)\" differs from the message key \"\(key)\"")])
             }
             let schedule = try compiler.compile(job)
-            await scheduler.upsert(job: job, schedule: schedule, partition: message.partition, state: nil, encoded: value)
+            await scheduler.upsert(job: job, schedule: schedule, partition: message.partition, state: nil, encoded: value, definedAt: message.timestamp)
             if let next = await scheduler.next(jobID: job.id) {
                 logger.info("job scheduled", [LogKey.jobID: job.id, "next_fire": Timestamp.rfc3339(next.fireAt)])
             }

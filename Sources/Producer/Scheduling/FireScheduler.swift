@@ -97,12 +97,19 @@ actor FireScheduler {
     /// Adds a job with its recorded state (nil for a job never scheduled), or replaces the
     /// definition of a job already held while keeping its state.
     ///
-    /// A job without state is anchored at `now`: instants before it are not fired. A job whose
-    /// `schedule` changed is anchored again at `now`, so a new schedule never fires a backlog.
-    /// An unchanged schedule keeps its next fire.
+    /// A job without state is anchored at `definedAt`, when its definition was written to the
+    /// registry (or `now` when unknown or later): instants between the two were missed while no
+    /// producer owned the job and follow the misfire policy, so a job registered shortly before
+    /// its first instant still fires when ownership comes after that instant. A job whose
+    /// `schedule` changed is anchored the same way, so a new schedule never fires an older
+    /// backlog. An unchanged schedule keeps its next fire.
     ///
     /// `encoded` is the job's JSON when the caller has it (a message value), so it is not encoded again.
-    func upsert(job: Job, schedule: CompiledSchedule, partition: Int, state recorded: JobState?, encoded: [UInt8]? = nil, now: Date = Date()) {
+    func upsert(
+        job: Job, schedule: CompiledSchedule, partition: Int, state recorded: JobState?, encoded: [UInt8]? = nil,
+        definedAt: Date? = nil, now: Date = Date()
+    ) {
+        let anchor = min(definedAt ?? now, now)
         var state = recorded ?? JobState(jobID: job.id)
         let existing = slotByJob[job.id].flatMap { slots[Int($0)] }
         if let existing {
@@ -125,7 +132,7 @@ actor FireScheduler {
         let changedLive = existing.map { $0.schedule.spec != job.schedule } ?? false
         let changedOffline = state.scheduleFingerprint.map { $0 != fingerprint } ?? false
         if state.lastScheduledAt == nil || changedLive || changedOffline {
-            state.lastScheduledAt = max(state.lastScheduledAt ?? now, now)
+            state.lastScheduledAt = max(state.lastScheduledAt ?? anchor, anchor)
             markChanged(job.id)
         }
         if state.scheduleFingerprint != fingerprint {
@@ -164,12 +171,16 @@ actor FireScheduler {
         var partition: Int
         var state: JobState?
         var encoded: [UInt8]?
+        /// When the definition was written to the registry (the message's timestamp).
+        var definedAt: Date?
     }
 
     /// Adds or replaces many jobs in one call, as a rebuild does.
     func upsert(_ installations: [Installation], now: Date = Date()) {
         for item in installations {
-            upsert(job: item.job, schedule: item.schedule, partition: item.partition, state: item.state, encoded: item.encoded, now: now)
+            upsert(
+                job: item.job, schedule: item.schedule, partition: item.partition, state: item.state, encoded: item.encoded,
+                definedAt: item.definedAt, now: now)
         }
     }
 
