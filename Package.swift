@@ -54,7 +54,7 @@ let package = Package(
             name: "SharedTests",
             dependencies: ["Shared"],
             path: "Tests/SharedTests",
-            exclude: ["Support/dify_replay_server.py", "Support/schedule_oracle.py"],
+            exclude: ["Support/dify_replay_server.py"],
             resources: [.copy("Fixtures")],
             linkerSettings: localLibrarySettings
         ),

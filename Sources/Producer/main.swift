@@ -32,6 +32,7 @@ enum ProducerCommand {
         case "bench-kafka": return await BenchKafkaCommand.run(arguments: rest)
         case "bench-schedule": return BenchScheduleCommand.run(arguments: rest)
         case "bench-triggers": return await BenchTriggersCommand.run(arguments: rest)
+        case "bench-records": return await BenchRecordsCommand.run(arguments: rest)
         case "help", "--help", "-h":
             print(usage)
             return 0

@@ -144,7 +144,7 @@ final class WorkerService: Service {
             }
             logger.info("run states rebuilt", [LogKey.partition: "\(partition)", "messages": "\(summary.messageCount)", "triggers": "\(latest.count)"])
         } catch {
-            // Without run states duplicates may run again, but nothing is lost: go on.
+            // Without run states a duplicate may run again, but no trigger is lost, so the worker goes on.
             logger.error("rebuilding run states failed", [LogKey.partition: "\(partition)", LogKey.error: "\(error)"])
         }
         return Array(latest.values)

@@ -3,6 +3,7 @@
 
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+(cd "$root" && swift build -c release >/dev/null)
 bin=$(cd "$root" && swift build -c release --show-bin-path)
 bench_dir="$root/bench-output/$(basename "$0" .sh)"
 rm -rf "$bench_dir"

@@ -11,7 +11,13 @@ seconds=${2:-30}
 start_broker
 start_double
 config="$bench_dir/config.yaml"
-start_epoch=$(( $(date +%s) + 15 ))
+# The raw broker figures come first, so the scheduled fires start once the processes are up.
+cat >"$bench_dir/raw.yaml" <<YAML
+kafka: {bootstrap_servers: "127.0.0.1:$kafka_port", partitions: 4}
+YAML
+"$bin/dify-producer" bench-kafka --config "$bench_dir/raw.yaml" --messages 100000 --round-trips 2000 >"$bench_dir/raw.txt"
+
+start_epoch=$(( $(date +%s) + 12 ))
 start=$(date -u -d "@$start_epoch" +%Y-%m-%dT%H:%M:%SZ)
 end=$(date -u -d "@$(( start_epoch + seconds - 1 ))" +%Y-%m-%dT%H:%M:%SZ)
 {
@@ -38,11 +44,14 @@ YAML
 export BENCH_KEY=$double_key
 
 "$bin/dify-producer" topics create --config "$config" >/dev/null
-"$bin/dify-producer" bench-kafka --config "$config" --messages 100000 --round-trips 2000 >"$bench_dir/raw.txt"
 "$bin/dify-worker" run --config "$config" --id bench-worker >"$bench_dir/worker.log" 2>&1 &
 bench_pids+=($!)
 "$bin/dify-producer" run --config "$config" >"$bench_dir/producer.log" 2>&1 &
 bench_pids+=($!)
+for _ in $(seq 1 200); do
+  grep -q "partition assigned" "$bench_dir/worker.log" && break
+  sleep 0.1
+done
 
 sleep $(( start_epoch - $(date +%s) + seconds + 5 ))
 curl -s "http://127.0.0.1:$double_port/_double/requests" >"$bench_dir/requests.json"
@@ -74,11 +83,17 @@ source = "request received by the test double"
 if not late:
     source = "started_at in results (worker about to call Dify)"
     late = [(instant(r["started_at"]) - instant(r["scheduled_at"])) * 1000 for r in results if r.get("started_at") and r.get("scheduled_at")]
-late.sort()
-def pct(p):
-    return late[min(len(late) - 1, max(0, int(len(late) * p + 0.999999) - 1))]
+def summary(values):
+    values = sorted(values)
+    def pct(p):
+        return values[min(len(values) - 1, max(0, int(len(values) * p + 0.999999) - 1))]
+    return f"p50 {pct(0.5):.1f} ms, p99 {pct(0.99):.1f} ms, max {values[-1]:.1f} ms"
 print(f"fires expected: {jobs * seconds}, results: {len(results)} {statuses}")
-print(f"lateness ({source}) over {len(late)} fires: p50 {pct(0.5):.1f} ms, p99 {pct(0.99):.1f} ms, max {late[-1]:.1f} ms")
+print(f"lateness ({source}) over {len(late)} fires: {summary(late)}")
+emitted = [(instant(r["emitted_at"]) - instant(r["scheduled_at"])) * 1000 for r in results if r.get("emitted_at") and r.get("scheduled_at")]
+started = [(instant(r["started_at"]) - instant(r["emitted_at"])) * 1000 for r in results if r.get("emitted_at") and r.get("started_at")]
+print(f"  of which scheduled -> trigger emitted: {summary(emitted)}")
+print(f"  of which trigger emitted -> worker starts the run: {summary(started)}")
 PY
 cat "$bench_dir/raw.txt"
 machine_line

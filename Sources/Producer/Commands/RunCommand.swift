@@ -17,8 +17,12 @@ enum RunCommand {
             let metrics = ProducerMetrics(registry: .shared)
 
             let service = ProducerService(configuration: configuration, logger: logger, metrics: metrics)
-            let endpoint = try MetricsEndpoint(listen: configuration.producer.listen, logger: logger, isReady: { service.isReady })
-            try await ServiceGroup(services: [service, endpoint], gracePeriod: .seconds(30), logger: logger).run()
+            let records = try await Records.open(configuration: configuration, logger: logger)
+            let endpoint = try MetricsEndpoint(listen: configuration.producer.listen, logger: logger, isReady: { service.isReady }) { router in
+                RecordsAPI.register(into: &router, store: records.store)
+                Console.register(into: &router)
+            }
+            try await ServiceGroup(services: [service] + records.services + [endpoint], gracePeriod: .seconds(30), logger: logger).run()
             return 0
         } catch let error as CommandArguments.UsageError {
             printError("dify-producer run: \(error.message)\n\(usage)")

@@ -7,7 +7,7 @@ import Shared
 /// A fire whose emission fails (the broker is down) is tried again a second later with the same
 /// scheduled instant, so its trigger id does not change and nothing is skipped.
 actor FireScheduler {
-    /// One job and where its schedule stands.
+    /// One job with its compiled schedule, run count and next fire.
     struct Slot: Sendable {
         var job: Job
         var schedule: CompiledSchedule

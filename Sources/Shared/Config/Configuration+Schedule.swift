@@ -20,7 +20,7 @@ extension CalendarSettings {
 }
 
 extension Configuration {
-    /// Every calendar of the configuration, or the problems of those that are invalid.
+    /// Builds every calendar of the configuration and collects the problems of invalid ones.
     public func scheduleCalendars() -> (calendars: [ScheduleCalendar], problems: [ConfigError]) {
         var calendars: [ScheduleCalendar] = []
         var problems: [ConfigError] = []
@@ -36,8 +36,8 @@ extension Configuration {
 }
 
 extension JobValidator {
-    /// The schedule check used for configuration files, the API and the jobs topic: compiles
-    /// the schedule with the engine and reports each problem under `schedule.`.
+    /// Returns the schedule check for configuration files, the API and the jobs topic, which
+    /// compiles each job's schedule and reports every problem under `schedule`.
     public static func defaultScheduleCheck(calendars: [String: CalendarSettings]) -> @Sendable (Job) -> [JobProblem] {
         var compiled: [ScheduleCalendar] = []
         for (name, settings) in calendars {

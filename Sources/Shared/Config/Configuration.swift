@@ -15,7 +15,7 @@ public struct Configuration: Decodable, Sendable {
     public var worker: WorkerSettings
     public var logging: LoggingSettings
 
-    /// Where each job was defined, by job index, for messages about a job.
+    /// Position of each job in its file, by job index, for messages about a job.
     public var jobMarks: [YAMLMark] = []
     public var file: String = "<input>"
 
@@ -50,7 +50,7 @@ public struct Configuration: Decodable, Sendable {
     }
 }
 
-/// Where the Kafka cluster is and how topics are named.
+/// Broker addresses, topic naming and librdkafka settings.
 public struct KafkaSettings: Codable, Sendable {
     public var bootstrapServers: String = "127.0.0.1:9092"
     public var topicPrefix: String = "dify."
@@ -210,6 +210,11 @@ public struct ProducerSettings: Codable, Sendable {
     public var publicURL: String?
     public var store: String = "sqlite:./data/records.db"
     public var retention: String = "30d"
+    /// How long runs, node traces and schedule events (with alerts) are kept; each defaults
+    /// to `retention`.
+    public var retentionRuns: String?
+    public var retentionNodeTraces: String?
+    public var retentionEvents: String?
     /// Fires later than this are misfires.
     public var misfireThreshold: String = "60s"
 
@@ -219,10 +224,16 @@ public struct ProducerSettings: Codable, Sendable {
         case id, listen, store, retention
         case publicURL = "public_url"
         case misfireThreshold = "misfire_threshold"
+        case retentionRuns = "retention_runs"
+        case retentionNodeTraces = "retention_node_traces"
+        case retentionEvents = "retention_events"
     }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        retentionRuns = try container.decodeIfPresent(String.self, forKey: .retentionRuns)
+        retentionNodeTraces = try container.decodeIfPresent(String.self, forKey: .retentionNodeTraces)
+        retentionEvents = try container.decodeIfPresent(String.self, forKey: .retentionEvents)
         id = try container.decodeIfPresent(String.self, forKey: .id)
         listen = try container.decodeIfPresent(String.self, forKey: .listen) ?? listen
         publicURL = try container.decodeIfPresent(String.self, forKey: .publicURL)

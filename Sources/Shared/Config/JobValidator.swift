@@ -19,7 +19,7 @@ public struct JobProblem: Sendable, Hashable, CustomStringConvertible {
 /// The same checks run for job files (`validate`, `apply`, `run`), the control API and jobs
 /// read from the `jobs` topic, so a job is never accepted by one path and rejected by another.
 public struct JobValidator: Sendable {
-    /// Names of apps the caller knows, or nil when it cannot tell (a producer without `apps:`).
+    /// Names of configured apps, or nil when the caller has none (a producer without `apps:`).
     public var knownApps: Set<String>?
     /// Names of calendars in the configuration.
     public var knownCalendars: Set<String>

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -17,8 +18,10 @@ import Foundation
 ///   delays every stream of this client.
 public final class DifyClient: Sendable {
     public let configuration: DifyClientConfiguration
-    private let session: URLSession
-    private let delegate: DifySessionDelegate
+    /// Sessions with a serial delegate queue each; requests take them in turn, so streams are
+    /// parsed on several threads while each stream's callbacks stay in order.
+    private let lanes: [(session: URLSession, delegate: DifySessionDelegate)]
+    private let nextLane = Atomic<Int>(0)
     private let logger: Logger
 
     public init(configuration: DifyClientConfiguration = DifyClientConfiguration(), logger: Logger? = nil) {
@@ -26,7 +29,8 @@ public final class DifyClient: Sendable {
         self.logger = logger ?? Logger(label: "dify.client")
 
         let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.httpMaximumConnectionsPerHost = configuration.maxConnectionsPerHost
+        let sessionCount = max(1, configuration.sessionCount)
+        sessionConfiguration.httpMaximumConnectionsPerHost = max(1, (configuration.maxConnectionsPerHost + sessionCount - 1) / sessionCount)
         sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
         sessionConfiguration.urlCache = nil
         sessionConfiguration.httpCookieStorage = nil
@@ -35,17 +39,21 @@ public final class DifyClient: Sendable {
         sessionConfiguration.timeoutIntervalForRequest = DifyClient.sessionTimeout
         sessionConfiguration.timeoutIntervalForResource = DifyClient.sessionTimeout
 
-        // One serial queue keeps each task's callbacks in order. NOTE: every stream of this
-        // client is parsed on it; no benchmark has yet measured how many streams it keeps up with.
-        let queue = OperationQueue()
-        queue.name = "dify.client.delegate"
-        queue.maxConcurrentOperationCount = 1
-        delegate = DifySessionDelegate()
-        session = URLSession(configuration: sessionConfiguration, delegate: delegate, delegateQueue: queue)
+        // A serial queue per session keeps each task's callbacks in order. One session parsed
+        // every stream on one thread: 50 runs starting together waited for each other.
+        lanes = (0..<sessionCount).map { index in
+            let queue = OperationQueue()
+            queue.name = "dify.client.delegate.\(index)"
+            queue.maxConcurrentOperationCount = 1
+            let delegate = DifySessionDelegate()
+            return (URLSession(configuration: sessionConfiguration, delegate: delegate, delegateQueue: queue), delegate)
+        }
     }
 
     deinit {
-        session.finishTasksAndInvalidate()
+        for lane in lanes {
+            lane.session.finishTasksAndInvalidate()
+        }
     }
 
     private static let sessionTimeout: TimeInterval = 7 * 86_400
@@ -289,9 +297,10 @@ public final class DifyClient: Sendable {
     }
 
     private func perform(_ request: URLRequest, exchange: DifyExchange) async throws -> DifyExchangeResult {
-        let task = session.dataTask(with: request)
-        delegate.register(exchange, for: task)
-        defer { delegate.unregister(task) }
+        let lane = lanes[nextLane.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count]
+        let task = lane.session.dataTask(with: request)
+        lane.delegate.register(exchange, for: task)
+        defer { lane.delegate.unregister(task) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 exchange.start(task, continuation: continuation)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Settings of a `DifyClient`, shared by every app it calls.
 public struct DifyClientConfiguration: Sendable, Hashable {
     /// Connections kept open to one Dify host. URLSession's default of 6 would queue every
@@ -17,11 +19,15 @@ public struct DifyClientConfiguration: Sendable, Hashable {
     /// Largest single stream event.
     public var maxEventBytes: Int
     public var userAgent: String
+    /// URLSessions the client spreads requests over; each parses its streams on its own
+    /// serial queue. `maxConnectionsPerHost` is divided among them.
+    public var sessionCount: Int
 
     public init(
         maxConnectionsPerHost: Int = 256, requestTimeout: Duration = .seconds(30),
         streamIdleTimeout: Duration = .seconds(60), blockingTimeout: Duration = .seconds(1260),
-        maxResponseBytes: Int = 64 << 20, maxEventBytes: Int = 32 << 20, userAgent: String = "dify-scheduler"
+        maxResponseBytes: Int = 64 << 20, maxEventBytes: Int = 32 << 20, userAgent: String = "dify-scheduler",
+        sessionCount: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)
     ) {
         self.maxConnectionsPerHost = maxConnectionsPerHost
         self.requestTimeout = requestTimeout
@@ -30,5 +36,6 @@ public struct DifyClientConfiguration: Sendable, Hashable {
         self.maxResponseBytes = maxResponseBytes
         self.maxEventBytes = maxEventBytes
         self.userAgent = userAgent
+        self.sessionCount = sessionCount
     }
 }

@@ -6,9 +6,14 @@ public final class MetricsEndpoint: Service {
     public let name = "metrics-endpoint"
     private let server: HTTPServer
 
-    /// - Parameter listen: `HOST:PORT`, such as `127.0.0.1:9091`.
+    /// - Parameters:
+    ///   - listen: `HOST:PORT`, such as `127.0.0.1:9091`.
+    ///   - routes: adds the routes of a process that serves more on the same listener.
     /// - Throws: ``HTTPServerError`` naming an invalid address.
-    public init(listen: String, registry: MetricsRegistry = .shared, logger: Logger, isReady: @escaping @Sendable () -> Bool) throws {
+    public init(
+        listen: String, registry: MetricsRegistry = .shared, logger: Logger, isReady: @escaping @Sendable () -> Bool,
+        routes: (inout Router) -> Void = { _ in }
+    ) throws {
         let (host, port) = try HTTPServerConfiguration.parseListenAddress(listen)
         var router = Router(logger: logger)
         router.get("/metrics") { _, _ in
@@ -18,6 +23,7 @@ public final class MetricsEndpoint: Service {
         router.get("/readyz") { _, _ in
             isReady() ? .json(200, ["status": "ready"]) : .json(503, ["status": "not ready"])
         }
+        routes(&router)
         server = HTTPServer(
             name: name, configuration: HTTPServerConfiguration(host: host, port: port, threads: 1), logger: logger,
             handler: router.handler)

@@ -20,7 +20,7 @@ extension JSONValue {
 }
 
 extension String {
-    /// The longest prefix of at most `maxBytes` UTF-8 bytes that ends on a character boundary.
+    /// Returns the longest prefix of at most `maxBytes` UTF-8 bytes that ends on a character boundary.
     public func prefix(maxBytes: Int) -> String {
         guard utf8.count > maxBytes else { return self }
         var result = ""

@@ -4,7 +4,7 @@ import Shared
 /// request-rate token bucket with AIMD back-off, concurrency cap, LLM-token budget and
 /// `Retry-After` pauses.
 ///
-/// A pure value: the dispatcher passes the time in and performs what the decisions say.
+/// A pure value: the dispatcher passes the time in and carries out the decisions.
 struct AppLane: Sendable {
     enum Decision: Sendable {
         case start(QueuedTrigger, chargedTokens: Double)
@@ -55,8 +55,8 @@ struct AppLane: Sendable {
         queue.removeAll(where: predicate)
     }
 
-    /// Decides about the first waiting trigger; `originFree` tells whether the app's Dify has a
-    /// free slot under its shared cap.
+    /// Decides whether the first waiting trigger starts now. `originFree` is true when the
+    /// app's Dify has a free slot under its shared cap.
     mutating func next(now: Double, originFree: Bool) -> Decision {
         guard let first = queue.first else { return .idle }
         if let cap = app.limits.maxConcurrency, inFlight >= cap { return .full }
@@ -102,7 +102,7 @@ struct AppLane: Sendable {
         }
     }
 
-    /// Applies a throttle answer: halves the rate, and pauses the app until `Retry-After`.
+    /// Applies a throttle error from Dify: halves the rate and pauses the app until `Retry-After`.
     mutating func throttled(retryAfterSeconds: Double?, now: Double) {
         adaptiveRate?.throttled(now: now)
         let pause = retryAfterSeconds ?? (adaptiveRate == nil ? 1 : 0)
@@ -113,7 +113,7 @@ struct AppLane: Sendable {
         retryBudget.spendRetry(now: now)
     }
 
-    /// The request rate in force now, for the effective-rate metric; nil when unlimited.
+    /// Returns the request rate in force now, for the effective-rate metric; nil when unlimited.
     mutating func effectiveRate(now: Double) -> Double? {
         guard var rate = adaptiveRate else { return nil }
         let value = rate.effectiveRate(now: now)

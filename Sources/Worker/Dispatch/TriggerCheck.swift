@@ -1,12 +1,12 @@
 import Foundation
 import Shared
 
-/// Why a message from the trigger topic was rejected, for the dead-letter topic and the
+/// Reason a message from the trigger topic was rejected, for the dead-letter topic and the
 /// `rejected` result.
 struct TriggerRejection: Sendable, Error {
     /// Short machine-readable cause, a metric label.
     var code: String
-    /// What is wrong and how to fix it.
+    /// The problem and how to fix it.
     var reason: String
     var triggerID: String?
     var jobID: String?
@@ -30,7 +30,7 @@ enum TriggerCheck {
         do {
             return .success(try MessageCodec.decode(Trigger.self, from: data, maxVersion: Trigger.currentVersion))
         } catch {
-            // Name the job and trigger when the JSON gets that far, so a result can say why.
+            // Name the job and trigger when the JSON gets that far, so a rejected result can be published.
             let object = (try? JSONValue.parse(data))?.objectValue
             return .failure(TriggerRejection(
                 code: "invalid", reason: "invalid trigger: \(error)",

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// What the dispatcher needs from the trigger consumer.
+/// Offset and flow control of the trigger consumer, as the dispatcher uses it.
 protocol ConsumerControl: Sendable {
     /// Records that every message of `partition` before `nextOffset` is finished.
     func storeOffset(partition: Int, nextOffset: Int64)

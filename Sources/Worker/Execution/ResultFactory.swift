@@ -3,7 +3,7 @@ import Shared
 
 /// Builds run results from triggers and from what Dify reported.
 enum ResultFactory {
-    /// A result carrying what the trigger says: ids, source, times, inputs when kept.
+    /// Builds a result from the trigger's fields: ids, source, times, and inputs when kept.
     static func base(for trigger: Trigger, workerID: String, settings: RunExecutor.ExecutionSettings) -> RunResult {
         var result = RunResult(triggerID: trigger.id, app: trigger.app, status: .failed)
         result.jobID = trigger.jobID
@@ -21,7 +21,7 @@ enum ResultFactory {
         return result
     }
 
-    /// The result of a run that reached Dify's final frame or blocking answer.
+    /// Builds the result of a run that reached Dify's final frame or blocking response.
     static func result(for trigger: Trigger, outcome: DifyRunOutcome, workerID: String, settings: RunExecutor.ExecutionSettings) -> RunResult {
         var result = base(for: trigger, workerID: workerID, settings: settings)
         result.status = status(fromDify: outcome.status)
@@ -95,8 +95,8 @@ enum ResultFactory {
         }
     }
 
-    /// Overrides the status when the worker stopped the run itself, whatever Dify's last frame
-    /// said (Dify 1.9.2 reports a stopped stream as `failed`).
+    /// Overrides the status when the worker stopped the run itself, whatever status Dify's last
+    /// frame carried (Dify 1.9.2 reports a stopped stream as `failed`).
     static func markStopped(_ result: inout RunResult, reason: StopReason, timeout: Duration) {
         result.status = reason.status
         switch reason {
@@ -145,7 +145,7 @@ enum ResultFactory {
 
 /// The per-run alert facts a worker publishes; rules that need history live in the producer.
 enum AlertFacts {
-    /// The alert for `result` when the job's alert policy asks for its outcome, else nil.
+    /// Returns the alert for `result` when the job's alert policy includes its outcome, else nil.
     static func alert(for result: RunResult, policy: AlertPolicy?) -> Alert? {
         guard let wanted = policy?.on, !wanted.isEmpty else { return nil }
         let kind: AlertKind

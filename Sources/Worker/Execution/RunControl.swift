@@ -1,7 +1,8 @@
+import Shared
 import Synchronization
 
-/// Why the worker itself stopped a run; decides the result's status whatever Dify's last
-/// frame said (Dify 1.9.2 reports a stopped stream as `failed`).
+/// Reason the worker itself stopped a run. It decides the result's status whatever status
+/// Dify's last frame carried (Dify 1.9.2 reports a stopped stream as `failed`).
 enum StopReason: Sendable, Equatable {
     /// The job's `timeout` passed.
     case timeout
@@ -73,4 +74,3 @@ final class RunControl: Sendable {
     }
 }
 
-import Shared

@@ -2,13 +2,13 @@ import Foundation
 import Shared
 import Synchronization
 
-/// What one call to Dify came to, with the ids learned on the way.
+/// Outcome of one call to Dify, with the run and task ids learned during the call.
 struct DifyCall: Sendable {
     enum Ending: Sendable {
         case completed(DifyRunOutcome)
         case failed(DifyError)
-        /// The worker stopped waiting without a final frame: `stopSent` tells whether Dify was
-        /// asked to stop the run.
+        /// The worker stopped waiting without a final frame; a stop was sent to Dify only when
+        /// a task id was known.
         case abandoned(StopReason)
     }
 
@@ -18,6 +18,27 @@ struct DifyCall: Sendable {
     /// Set when the worker stopped the run; it decides the result's status.
     var stopReason: StopReason?
     var partialOutcome: DifyRunOutcome?
+}
+
+/// Writes of one run's state, kept in order without making the run wait for each one.
+///
+/// The state written before calling Dify is not awaited, so the request goes out at once;
+/// later writes (the run id, the final state) queue behind it and reach the partition in order.
+final class SerialWrites: Sendable {
+    private let last = Mutex<Task<Void, Never>?>(nil)
+
+    @discardableResult
+    func enqueue(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        last.withLock { previous in
+            let before = previous
+            let task = Task {
+                await before?.value
+                await body()
+            }
+            previous = task
+            return task
+        }
+    }
 }
 
 /// Ids of the run as Dify reports them while the stream goes on.
@@ -47,11 +68,14 @@ extension RunExecutor {
     /// timeout, or a stop request. A stop or timeout of a streaming run asks Dify to stop the
     /// task (with the user that started it) and waits briefly for the final frame.
     func callDify(
-        trigger: Trigger, app: WorkerApp, user: String, control: RunControl, startedAt: Date, partition: Int, log: Logger
+        trigger: Trigger, app: WorkerApp, user: String, control: RunControl, startedAt: Date, partition: Int,
+        stateWrites: SerialWrites, log: Logger
     ) async -> DifyCall {
         let progress = RunProgress()
         let responseMode: DifyResponseMode = trigger.policy?.responseMode == .blocking ? .blocking : .streaming
-        let onEvent = runEventHandler(trigger: trigger, app: app, user: user, partition: partition, progress: progress, startedAt: startedAt, log: log)
+        let onEvent = runEventHandler(
+            trigger: trigger, app: app, user: user, partition: partition, progress: progress, startedAt: startedAt,
+            stateWrites: stateWrites, log: log)
 
         let signal = FirstOutcome<Signal>()
         let call = Task {
@@ -152,7 +176,8 @@ extension RunExecutor {
     /// Records the run and task ids as soon as Dify sends them, in run state and as a
     /// `run_started` event, so another worker can adopt the run if this one dies.
     private func runEventHandler(
-        trigger: Trigger, app: WorkerApp, user: String, partition: Int, progress: RunProgress, startedAt: Date, log: Logger
+        trigger: Trigger, app: WorkerApp, user: String, partition: Int, progress: RunProgress, startedAt: Date,
+        stateWrites: SerialWrites, log: Logger
     ) -> @Sendable (DifyStreamEvent) -> Void {
         let publisher = self.publisher
         let workerID = self.workerID
@@ -175,8 +200,10 @@ extension RunExecutor {
             state.kind = trigger.effectiveKind
             state.startedAt = startedAt
             log.debug("run started in Dify", [LogKey.difyRunID: runID])
+            stateWrites.enqueue { [state] in
+                await publishReliably("run state") { try await publisher.publish(runState: state, partition: partition) }
+            }
             Task {
-                await publishReliably("run state") { [state] in try await publisher.publish(runState: state, partition: partition) }
                 await publishEvent(.runStarted, trigger: trigger, detail: ["workflow_run_id": .string(runID), "task_id": ids.taskID.map(JSONValue.string) ?? .null, "worker_id": .string(workerID)])
             }
         }

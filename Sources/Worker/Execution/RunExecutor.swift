@@ -12,7 +12,7 @@ struct QueuedTrigger: Sendable {
     var adopt: RunState?
 }
 
-/// How one attempt ended, as the dispatcher needs to know it.
+/// Outcome of one attempt, as the dispatcher uses it.
 enum ExecutionReport: Sendable {
     /// The final result was published.
     case finished(RunResult)
@@ -27,7 +27,7 @@ enum ExecutionReport: Sendable {
 
 /// Feedback from an attempt to the app's limits.
 struct AttemptFeedback: Sendable {
-    /// Dify answered with a throttle (429, or Dify 1.9.2's 400 "Too many requests").
+    /// Dify returned a throttle error (429, or Dify 1.9.2's 400 "Too many requests").
     var throttled = false
     var retryAfter: Duration?
 }
@@ -99,9 +99,16 @@ struct RunExecutor: Sendable {
         started.user = user
         started.kind = trigger.effectiveKind
         started.startedAt = startedAt
-        await publishReliably("run state") { [started] in try await publisher.publish(runState: started, partition: queued.partition) }
+        let stateWrites = SerialWrites()
+        stateWrites.enqueue { [started] in
+            await publishReliably("run state") { try await publisher.publish(runState: started, partition: queued.partition) }
+        }
 
-        let call = await callDify(trigger: trigger, app: app, user: user, control: control, startedAt: startedAt, partition: queued.partition, log: log)
+        let call = await callDify(
+            trigger: trigger, app: app, user: user, control: control, startedAt: startedAt, partition: queued.partition,
+            stateWrites: stateWrites, log: log)
+        // Earlier state writes of this attempt land before the result and the final state.
+        await stateWrites.enqueue {}.value
         return await conclude(call, trigger: trigger, partition: queued.partition, app: app, user: user, startedAt: startedAt, control: control, log: log)
     }
 

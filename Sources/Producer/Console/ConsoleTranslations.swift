@@ -1,0 +1,70 @@
+/// The console's texts in English and Simplified Chinese, as a script defining `window.I18N`.
+enum ConsoleTranslations {
+    static let script = #"""
+        "use strict";
+        window.I18N = {
+          "en": {
+            "nav.dashboard": "Dashboard", "nav.jobs": "Jobs", "nav.runs": "Runs", "nav.events": "Events",
+            "language.switch": "中文",
+            "filter.app": "App", "filter.job": "Job", "filter.jobSearch": "Job name contains", "filter.status": "Status",
+            "filter.source": "Source", "filter.range": "Time range", "filter.triggerID": "Trigger id",
+            "filter.workflowRunID": "Dify run id", "filter.type": "Event type", "filter.any": "Any", "filter.apply": "Apply",
+            "range.1h": "Last hour", "range.6h": "Last 6 hours", "range.24h": "Last 24 hours", "range.7d": "Last 7 days",
+            "range.30d": "Last 30 days",
+            "dashboard.title": "Dashboard", "dashboard.scheduled": "Scheduled", "dashboard.succeeded": "Succeeded",
+            "dashboard.failed": "Failed", "dashboard.timedOut": "Timed out", "dashboard.total": "Finished runs",
+            "dashboard.successRate": "Success rate", "dashboard.p50": "Median run time", "dashboard.p95": "95th percentile",
+            "dashboard.tokens": "Tokens", "dashboard.cost": "Cost", "dashboard.slowest": "Slowest jobs",
+            "dashboard.chartMissing": "Chart.js did not load: install Debian's libjs-chart.js on the producer host.",
+            "jobs.title": "Jobs", "jobs.schedule": "Schedule", "jobs.next": "Next fires", "jobs.last": "Last result",
+            "jobs.state": "State", "jobs.paused": "Paused", "jobs.active": "Active", "jobs.trigger": "Trigger now",
+            "jobs.pause": "Pause", "jobs.resume": "Resume", "jobs.inputs": "Inputs (JSON object)", "jobs.send": "Trigger",
+            "jobs.cancel": "Cancel", "jobs.unavailable": "The control API (/v1/jobs) is not available on this producer.",
+            "jobs.triggered": "Triggered: trigger id", "jobs.invalidInputs": "Inputs must be a JSON object.",
+            "runs.title": "Runs", "runs.scheduled": "Scheduled", "runs.queueDelay": "Queue delay", "runs.duration": "Duration",
+            "runs.tokens": "Tokens", "runs.attempts": "Attempts", "runs.more": "Load more", "runs.empty": "No runs match these filters.",
+            "run.title": "Run", "run.back": "Back to runs", "run.basic": "Basic information", "run.inputs": "Inputs",
+            "run.outputs": "Outputs", "run.answer": "Answer", "run.error": "Error", "run.attempts": "Attempts", "run.nodes": "Node trace",
+            "run.truncated": "Cut to the size limit when stored.", "run.notFound": "No run with this trigger id.",
+            "run.rounds": "rounds", "run.round": "Round", "run.started": "Started", "run.finished": "Finished",
+            "run.worker": "Worker", "run.price": "Price", "run.steps": "Steps", "run.emitted": "Emitted", "run.mayStillRun": "The run may still be going on in Dify.",
+            "events.title": "Events", "events.time": "Time", "events.detail": "Detail", "events.actor": "Actor",
+            "col.job": "Job", "col.app": "App", "col.status": "Status", "col.trigger": "Trigger id", "col.source": "Source",
+            "col.type": "Type", "col.runs": "Runs", "col.avg": "Average", "col.max": "Max", "col.last": "Last run",
+            "col.number": "#", "col.error": "Error",
+            "error.load": "Loading failed"
+          },
+          "zh-CN": {
+            "nav.dashboard": "仪表盘", "nav.jobs": "任务", "nav.runs": "运行记录", "nav.events": "事件",
+            "language.switch": "English",
+            "filter.app": "应用", "filter.job": "任务", "filter.jobSearch": "任务名包含", "filter.status": "状态",
+            "filter.source": "来源", "filter.range": "时间范围", "filter.triggerID": "触发 ID",
+            "filter.workflowRunID": "Dify 运行 ID", "filter.type": "事件类型", "filter.any": "全部", "filter.apply": "查询",
+            "range.1h": "最近 1 小时", "range.6h": "最近 6 小时", "range.24h": "最近 24 小时", "range.7d": "最近 7 天",
+            "range.30d": "最近 30 天",
+            "dashboard.title": "仪表盘", "dashboard.scheduled": "已调度", "dashboard.succeeded": "成功",
+            "dashboard.failed": "失败", "dashboard.timedOut": "超时", "dashboard.total": "已结束运行",
+            "dashboard.successRate": "成功率", "dashboard.p50": "运行时长中位数", "dashboard.p95": "运行时长 P95",
+            "dashboard.tokens": "Token 数", "dashboard.cost": "费用", "dashboard.slowest": "最慢的任务",
+            "dashboard.chartMissing": "Chart.js 未能加载：请在 producer 所在主机安装 Debian 的 libjs-chart.js。",
+            "jobs.title": "任务", "jobs.schedule": "调度规则", "jobs.next": "下次触发", "jobs.last": "最近结果",
+            "jobs.state": "状态", "jobs.paused": "已暂停", "jobs.active": "运行中", "jobs.trigger": "立即触发",
+            "jobs.pause": "暂停", "jobs.resume": "恢复", "jobs.inputs": "输入（JSON 对象）", "jobs.send": "触发",
+            "jobs.cancel": "取消", "jobs.unavailable": "此 producer 未提供控制 API（/v1/jobs）。",
+            "jobs.triggered": "已触发，触发 ID", "jobs.invalidInputs": "输入必须是 JSON 对象。",
+            "runs.title": "运行记录", "runs.scheduled": "计划时间", "runs.queueDelay": "排队延迟", "runs.duration": "耗时",
+            "runs.tokens": "Token 数", "runs.attempts": "尝试次数", "runs.more": "加载更多", "runs.empty": "没有符合条件的运行记录。",
+            "run.title": "运行详情", "run.back": "返回运行记录", "run.basic": "基本信息", "run.inputs": "输入",
+            "run.outputs": "输出", "run.answer": "回答", "run.error": "错误", "run.attempts": "尝试", "run.nodes": "节点追踪",
+            "run.truncated": "存储时已按大小上限截断。", "run.notFound": "没有此触发 ID 的运行记录。",
+            "run.rounds": "轮", "run.round": "第几轮", "run.started": "开始时间", "run.finished": "结束时间",
+            "run.worker": "Worker", "run.price": "价格", "run.steps": "步数", "run.emitted": "发出时间", "run.mayStillRun": "该运行可能仍在 Dify 中进行。",
+            "events.title": "事件", "events.time": "时间", "events.detail": "详情", "events.actor": "操作人",
+            "col.job": "任务", "col.app": "应用", "col.status": "状态", "col.trigger": "触发 ID", "col.source": "来源",
+            "col.type": "类型", "col.runs": "运行次数", "col.avg": "平均", "col.max": "最长", "col.last": "最近运行",
+            "col.number": "序号", "col.error": "错误",
+            "error.load": "加载失败"
+          }
+        };
+        """#
+}
