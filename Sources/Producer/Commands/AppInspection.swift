@@ -16,7 +16,7 @@ struct AppInspection: Sendable {
             static let notConfigured = Code(name: "app_not_configured")
             /// The key or base URL of the app is unusable.
             static let invalidConfiguration = Code(name: "invalid_app_configuration")
-            /// Dify did not answer, or answered with an error.
+            /// Dify did not respond in time, or returned an error.
             static let difyFailed = Code(name: "dify_failed")
         }
 

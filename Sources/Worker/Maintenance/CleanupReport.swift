@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// What one `dify_cleanup` run deleted, or counted in a dry run.
+/// The rows one `dify_cleanup` run deleted, or counted in a dry run, and the runs it left.
 struct CleanupReport: Sendable {
     /// Tables in the order rows are deleted from them: dependents first, `workflow_runs` last.
     static let tableOrder = [
@@ -69,7 +69,7 @@ struct CleanupReport: Sendable {
         ])
     }
 
-    /// One line for logs and the result's answer.
+    /// A one-line summary for logs and the result's `answer` field.
     var summary: String {
         let verb = dryRun ? "would delete" : "deleted"
         let runs = rows["workflow_runs"] ?? 0

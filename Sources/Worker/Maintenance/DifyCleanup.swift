@@ -79,7 +79,7 @@ struct DifyCleanup: Sendable {
 
     // MARK: - One batch
 
-    /// The next runs older than the cutoff after `cursor`, oldest first.
+    /// Selects the next runs older than the cutoff after `cursor`, oldest first.
     private func nextRuns(after cursor: (createdAt: String, id: String)?) async throws -> [(createdAt: String, id: String)] {
         var sql = "SELECT id::text, created_at::text FROM workflow_runs WHERE created_at < ($1::timestamptz AT TIME ZONE 'UTC')"
         var parameters: [String?] = [Timestamp.rfc3339(settings.cutoff)]
@@ -127,8 +127,8 @@ struct DifyCleanup: Sendable {
         }
     }
 
-    /// The `WHERE` condition selecting a table's rows of the runs in `$1`, or nil for a table
-    /// this database lacks.
+    /// Returns the `WHERE` condition that selects a table's rows of the runs in `$1`, or nil
+    /// for a table this database lacks.
     private func condition(for table: String) -> String? {
         let messages = "message_id IN (SELECT id FROM messages WHERE workflow_run_id = ANY($1::uuid[]))"
         switch table {

@@ -15,7 +15,7 @@ struct DifyCleanupRunner: Sendable {
     /// Names of the configured databases, which `dify_cleanup` triggers name as their app.
     var names: Set<String> { Set(databases.keys) }
 
-    /// Runs the cleanup a trigger asks for.
+    /// Runs the cleanup that a trigger requests and returns its result.
     func execute(_ trigger: Trigger, workerID: String, control: RunControl, timeout: Duration) async -> RunResult {
         let startedAt = Date()
         let log = logger.with([LogKey.triggerID: trigger.id, LogKey.jobID: trigger.jobID ?? "", "database": trigger.app])
@@ -74,8 +74,8 @@ struct DifyCleanupRunner: Sendable {
         return result
     }
 
-    /// The job's settings as values; rejects what the producer's checks would have rejected,
-    /// because triggers may also come from other systems.
+    /// Converts the job's settings to values. Triggers may also come from other systems, so
+    /// this rejects what the producer's checks would have rejected.
     private func resolve(_ cleanup: CleanupSettings, now: Date) throws -> DifyCleanup.Settings {
         if let problem = cleanup.problems().first {
             throw CleanupError(code: .invalidConfiguration, reason: "policy.\(problem.field): \(problem.message)")

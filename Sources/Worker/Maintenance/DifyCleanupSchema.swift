@@ -23,7 +23,7 @@ struct DifyCleanupSchema: Sendable {
         // Large node inputs and outputs moved to storage (about Dify 1.9 on); `file_id` is the
         // `upload_files` row of the stored object.
         ("workflow_node_execution_offload", ["id", "node_execution_id", "file_id"]),
-        // Paused runs (human input); each holds its engine state in storage.
+        // Paused runs (human input). Each keeps its engine state in storage.
         ("workflow_pauses", ["id", "workflow_run_id"]),
     ]
 
