@@ -24,6 +24,7 @@ struct ControlAPI: Sendable {
     /// Adds the API's routes to `router`.
     func register(into router: inout Router) {
         let registry = MetricsRegistry.shared
+        AppParametersRoute(configuration: context.configuration).register(into: &router)
         router.get("/healthz") { _, _ in .json(200, ["status": "ok"]) }
         router.get("/readyz") { [context] _, _ in
             let owned = context.ownedPartitions.sorted().map { JSONValue.int(Int64($0)) }

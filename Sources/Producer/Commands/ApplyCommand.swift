@@ -5,21 +5,24 @@ import Shared
 /// registry and prints what changed.
 enum ApplyCommand {
     static let usage = """
-        usage: dify-producer apply FILE [FILE ...] [--config FILE] [--dry-run] [--prune]
+        usage: dify-producer apply FILE [FILE ...] [--config FILE] [--dry-run] [--prune] [--skip-inputs]
           FILE        job or configuration files; their jobs: are applied, merged in order
           --config    more files merged before FILE (Kafka settings, calendars, apps)
           --dry-run   print the changes without writing them
           --prune     delete jobs managed by files (managed_by: file) that the files lack
+          --skip-inputs   do not check jobs' inputs against the apps' input forms
         """
 
     static func run(arguments: [String]) async -> Int32 {
         do {
-            let options = try CommandArguments(arguments, options: ["config"], flags: ["dry-run", "prune"])
+            let options = try CommandArguments(arguments, options: ["config"], flags: ["dry-run", "prune", "skip-inputs"])
             let files = options.all("config") + options.positional
             guard !options.positional.isEmpty else { throw CommandArguments.UsageError(message: "name at least one job file") }
             // Every job is validated while loading, with the same checks as `validate`; any
             // problem stops here, before anything is written.
             let configuration = try ConfigLoading.load(files)
+            // Jobs' inputs are checked against each reachable app's input form before anything is written.
+            if !options.has("skip-inputs") { try await JobInputCheck.enforce(configuration) }
             try KafkaLibrary.checkVersion()
 
             let logger = Logger(label: "dify-producer")
