@@ -13,7 +13,7 @@ import Testing
         let firstFile = try cluster.writeConfig("""
             jobs:
               - {id: nightly, app: demo, schedule: {cron: "0 0 3 * * *", timezone: Asia/Shanghai}, inputs: {topic: n}}
-              - {id: hourly, app: demo, schedule: {cron: "0 0 * * * *"}}
+              - {id: hourly, app: demo, schedule: {cron: "0 0 * * * *"}, inputs: {topic: h}}
               - {id: minutely, app: demo, schedule: {every: 1m}, inputs: {topic: m}}
             """, file: "jobs-1.yaml")
 
@@ -51,7 +51,7 @@ import Testing
             jobs:
               - {id: nightly, app: demo, schedule: {cron: "0 0 3 * * *", timezone: Asia/Shanghai}, inputs: {topic: changed}}
               - {id: minutely, app: demo, schedule: {every: 1m}, inputs: {topic: m}}
-              - {id: weekly, app: demo, schedule: {cron: "0 0 9 * * MON"}}
+              - {id: weekly, app: demo, schedule: {cron: "0 0 9 * * MON"}, inputs: {topic: w}}
             """, file: "jobs-2.yaml")
         let preview = try await cluster.runProducerCommand(["apply", secondFile, "--prune", "--dry-run"])
         #expect(preview.output.contains("~ nightly  changed: inputs"), "\(preview.output)")
