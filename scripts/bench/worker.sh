@@ -8,9 +8,12 @@
 #   4. token-bucket accuracy: runs started in 60 s at 5 requests per second.
 #
 #   scripts/bench/worker.sh [BACKLOG] [IN_FLIGHT]     (defaults: 20000 runs, 10000 in flight)
+#   PARTS=3 scripts/bench/worker.sh                   only the parts listed, such as 3 or 14
 source "$(dirname "$0")/common.sh"
 backlog=${1:-20000}
 in_flight=${2:-10000}
+parts=${PARTS:-1234}
+part() { [[ "$parts" == *"$1"* ]]; }
 
 start_broker
 # The wrk script sends the key app-bench; the double accepts it besides its own.
@@ -68,6 +71,7 @@ results_of() { # config, output file; waits until $3 results are in the topic
   done
 }
 
+if part 1; then
 echo "### 1. runs per second, streaming, backlog of $backlog runs"
 wrk_out=$(wrk -t2 -c64 -d10s -s "$root/scripts/bench/dify-double-run.lua" "http://127.0.0.1:$double_port/v1/workflows/run" 2>&1 || true)
 echo "wrk against the same double: $(echo "$wrk_out" | awk '/Requests\/sec/{print $2}') runs/s (-t2 -c64, streaming)"
@@ -87,7 +91,9 @@ ok = sum(1 for r in rows if r["status"] == "succeeded")
 span = max(t(r["finished_at"]) for r in rows) - min(t(r["started_at"]) for r in rows)
 print(f"worker: {len(rows)} results ({ok} succeeded) in {span:.2f} s: {len(rows) / span:.0f} runs/s")
 PY
+fi
 
+if part 2; then
 echo
 echo "### 2. memory per in-flight slow run, $in_flight in flight"
 metrics_port=$(free_port)
@@ -113,7 +119,9 @@ double_kb=$(awk '/VmRSS/{print $2}' "/proc/$(pgrep -f "dify-double --listen 127.
 echo "test double RSS with the same streams open: $((double_kb / 1024)) MiB"
 kill -KILL "$worker_pid" 2>/dev/null || true
 curl -s -X POST "http://127.0.0.1:$double_port/_double/reset" >/dev/null || true
+fi
 
+if part 3; then
 echo
 echo "### 3. head-of-line blocking: fast app's queue delay, alone and next to a throttled app"
 for scenario in alone mixed; do
@@ -144,7 +152,9 @@ mixed, mixed_pct, slow = delays("mixed")
 print(f"fast app alone: {len(alone)} runs, queue delay p50 {alone_pct(0.5):.1f} ms, p99 {alone_pct(0.99):.1f} ms")
 print(f"fast app next to 300 queued runs of an app at 1 run/s ({slow} of them ran meanwhile): p50 {mixed_pct(0.5):.1f} ms, p99 {mixed_pct(0.99):.1f} ms")
 PY
+fi
 
+if part 4; then
 echo
 echo "### 4. token-bucket accuracy over 60 s at 5 requests per second (burst 1)"
 metrics_port=$(free_port)
@@ -164,4 +174,5 @@ in_window = sum(1 for s in starts if s - first < 60)
 expected = 5 * 60 + 1
 print(f"runs started in the first 60 s: {in_window}; a perfect bucket allows {expected} (burst 1 + 5/s): {in_window / expected * 100:.2f} %")
 PY
+fi
 machine_line
