@@ -269,6 +269,9 @@ final class JobOwnership: Service {
 
     // MARK: - Live changes
 
+    // NOTE: in about one run in four of the control-API integration test, a job created right
+    // after /readyz was not picked up here within 20 s, with nothing logged: the cause (a late
+    // first fetch of an empty partition on Tansu is the suspect) is not found yet.
     private func handle(_ message: KafkaMessage, jobsEndOffsets: [Int: Int64]) async {
         guard ownedPartitions.contains(message.partition) else { return }
         if message.topic == topics.jobs {
