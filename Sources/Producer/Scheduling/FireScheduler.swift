@@ -36,7 +36,7 @@ actor FireScheduler {
         }
     }
 
-    /// One job and where its schedule stands.
+    /// One job with its compiled schedule and recorded state.
     struct Slot: Sendable {
         var job: StoredJob
         var shared: SharedSchedule

@@ -31,7 +31,7 @@ public struct Trigger: Codable, Hashable, Sendable {
     public var policy: TriggerPolicy?
     /// For `type: cancel`: the trigger whose run to stop.
     public var targetTriggerID: String?
-    /// Who asked, for manual triggers and cancels.
+    /// Name of the person or system that requested a manual trigger or a cancel.
     public var actor: String?
 
     public init(id: String, app: String) {
@@ -72,7 +72,7 @@ public enum TriggerSource: String, Codable, Hashable, Sendable, CaseIterable {
     case chain
 }
 
-/// What a worker needs from the job to run a trigger.
+/// Job settings a worker needs to run a trigger, copied into it because workers never read jobs.
 public struct TriggerPolicy: Codable, Hashable, Sendable {
     public var timeout: String?
     public var retry: RetryPolicy?
@@ -125,7 +125,7 @@ public struct AttemptRecord: Codable, Hashable, Sendable {
     }
 }
 
-/// Why a run or an attempt failed.
+/// Cause of a failed run or attempt.
 public struct RunError: Codable, Hashable, Sendable {
     public var code: String
     public var message: String
@@ -156,7 +156,7 @@ public enum TriggerID {
         return "t-" + StableHash.hex(Array(digest.prefix(16)))
     }
 
-    /// A fresh random id for manual, API and chained triggers.
+    /// Returns a fresh random id for manual, API and chained triggers.
     public static func random(prefix: String = "m") -> String {
         "\(prefix)-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     }

@@ -123,7 +123,7 @@ extension RecordStore {
         } cursor: { RecordCursor(sortAt: SQLValue.milliseconds($0.time), id: $0.id) }
     }
 
-    /// Reads one page: one row more than the limit tells whether another page follows.
+    /// Reads one page, fetching one row more than the limit to learn whether another page follows.
     private func page<Item: Sendable & Encodable>(
         select: String, filter: SQLFilter, order: (time: String, id: String), limit: Int, ascending: Bool,
         map: @escaping @Sendable (SQLRow) -> Item, cursor: (Item) -> RecordCursor

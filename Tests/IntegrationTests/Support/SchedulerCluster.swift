@@ -55,7 +55,7 @@ final class SchedulerCluster: Sendable {
         self.appKeys = appKeys
     }
 
-    /// The environment variable that holds the key of the double's app `app`.
+    /// Returns the environment variable that contains the key of the double's app `app`.
     static func keyVariable(of app: String) -> String {
         "TEST_DIFY_KEY_" + app.uppercased().replacingOccurrences(of: "-", with: "_")
     }
@@ -139,7 +139,7 @@ final class SchedulerCluster: Sendable {
         KafkaConfiguration(bootstrapServers: broker.bootstrapServers, settings: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"])
     }
 
-    /// Reads the whole topic from the beginning as it stands now.
+    /// Reads every message the topic contains now, from the beginning.
     func readAll(_ topic: String) async throws -> [KafkaMessage] {
         try await KafkaPartitionReader(configuration: kafka).readAll(topic: topic, timeout: .seconds(30))
     }
