@@ -14,6 +14,8 @@ struct PartitionRebuild: Sendable {
     /// The last result of each job read, by job id.
     var lastResults: [String: [RunResult]] = [:]
     var resultCount = 0
+    /// Per partition, the offset in `results` after the last result read.
+    var resultsEndOffsets: [Int: Int64] = [:]
 
     /// Reads the three topics for `partitions`, on Dispatch threads.
     static func read(
@@ -61,6 +63,7 @@ struct PartitionRebuild: Sendable {
                 rebuild.lastResults[jobID, default: []].append(result)
             }
             rebuild.resultCount = summaryResults.messageCount
+            rebuild.resultsEndOffsets = summaryResults.endOffsets
             return rebuild
         }
     }
