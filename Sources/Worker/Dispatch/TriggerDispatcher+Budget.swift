@@ -25,12 +25,8 @@ extension TriggerDispatcher {
     func countBudgetUsage(of states: [RunState]) {
         let now = Date()
         var raised: [(String, BudgetLedger.Crossing)] = []
-        for state in states.sorted(by: { $0.updatedAt < $1.updatedAt }) where state.phase == .final {
-            guard budgets[state.app] != nil else { continue }
-            let crossings = budgets[state.app]!.record(
-                triggerID: state.triggerID, tokens: state.totalTokens, price: state.totalPrice, currency: state.currency,
-                finishedAt: state.updatedAt, now: now)
-            raised += crossings.map { (state.app, $0) }
+        for state in states.sorted(by: { $0.updatedAt < $1.updatedAt }) where budgets[state.app] != nil {
+            raised += budgets[state.app]!.record(state, now: now).map { (state.app, $0) }
         }
         for name in Set(states.map(\.app)) where budgets[name] != nil {
             logger.info("budget usage rebuilt", [LogKey.app: name, "usage": BudgetAlerts.usageText(ledger: budgets[name]!)])
