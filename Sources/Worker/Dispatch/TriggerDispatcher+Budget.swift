@@ -24,17 +24,19 @@ extension TriggerDispatcher {
     /// Counts the final run states rebuilt for a newly assigned partition.
     func countBudgetUsage(of states: [RunState]) {
         let now = Date()
-        var raised: [(String, BudgetLedger.Crossing)] = []
+        var raised: [String: BudgetLedger.Crossing] = [:]
         for state in states.sorted(by: { $0.updatedAt < $1.updatedAt }) where budgets[state.app] != nil {
-            raised += budgets[state.app]!.record(state, now: now).map { (state.app, $0) }
+            for crossing in budgets[state.app]!.record(state, now: now) where raised[state.app] != .exhausted {
+                raised[state.app] = crossing
+            }
         }
         for name in Set(states.map(\.app)) where budgets[name] != nil {
             logger.info("budget usage rebuilt", [LogKey.app: name, "usage": BudgetAlerts.usageText(ledger: budgets[name]!)])
             refreshBudgetMetrics(app: name)
         }
-        // An alert raised again here has the id of the one the previous owner sent, so the
-        // notifier drops it, and one the previous owner never sent goes out now.
-        for (name, crossing) in raised {
+        // Only the highest threshold passed is raised. It has the id of the alert the previous
+        // owner sent, so the notifier drops it, and one the previous owner never sent goes out now.
+        for (name, crossing) in raised.sorted(by: { $0.key < $1.key }) {
             raiseBudgetAlert(app: name, crossing: crossing)
         }
     }
@@ -101,6 +103,10 @@ extension TriggerDispatcher {
         let held = lane.queuedTriggers
         for queued in held where !budgetNoticed.contains(queued.trigger.id) {
             budgetNoticed.insert(queued.trigger.id)
+            logger.info("run waits for the next budget day", [
+                LogKey.app: name, LogKey.triggerID: queued.trigger.id, LogKey.jobID: queued.trigger.jobID ?? "",
+                "resume_at": Timestamp.rfc3339(ledger.nextDayStart),
+            ])
             metrics.throttled.increment(by: 1, [LogKey.app: name, "reason": "daily_budget"])
             var detail = BudgetAlerts.detail(ledger: ledger)
             detail["reason"] = .string("daily_budget")
