@@ -2,7 +2,7 @@ import Foundation
 import Shared
 
 /// Daily budgets: counting each app's usage, raising `budget_near` and `budget_exhausted`,
-/// and holding an app's new runs back until the next day when its budget says `wait`.
+/// and holding an app's new runs back until the next day when its budget is set to `wait`.
 ///
 /// Usage is counted from results as runs end, and rebuilt on a partition assignment from the
 /// final run states of that partition of `runs`, which carry each run's tokens and price. One
@@ -70,7 +70,7 @@ extension TriggerDispatcher {
 
     // MARK: - Holding runs back
 
-    /// Returns true while the app's budget is reached for today and says `wait`.
+    /// Returns true while the app's budget is reached for today and set to `wait`.
     func holdsForBudget(app name: String) -> Bool {
         guard budgets[name] != nil else { return false }
         let wasHolding = budgets[name]!.holdsRuns
@@ -83,9 +83,9 @@ extension TriggerDispatcher {
         return holding
     }
 
-    /// Starts only what the held app may still start (adoptions, expired triggers), tells
-    /// each newly held trigger why it waits, and wakes the lane at the next day or at the
-    /// first queued trigger's expiry, whichever comes first.
+    /// Starts only what the held app may still start (adoptions, expired triggers), publishes
+    /// an event with the reason for each newly held trigger, and wakes the lane at the next
+    /// day or at the first queued trigger's expiry, whichever comes first.
     func pumpHeld(app name: String) {
         guard var lane = lanes[name], let ledger = budgets[name] else { return }
         let current = Date()
