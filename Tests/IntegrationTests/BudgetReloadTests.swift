@@ -88,6 +88,51 @@ import Testing
         await worker.terminate()
     }
 
+    @Test func costBudgetCountsChatPrice() async throws {
+        let cluster = try await SchedulerCluster.start(name: "budget-cost", doubleApps: ["chat": "chat"])
+        defer { cluster.stop() }
+        let config = try cluster.writeConfig(
+            partitions: 1,
+            extraApps: """
+                  chat:
+                    base_url: \(cluster.doubleBaseURL)
+                    api_key_env: \(SchedulerCluster.keyVariable(of: "chat"))
+                    mode: chatflow
+                    budget: {daily_cost: 0.05, currency: USD, when_exhausted: alert_only}
+                """)
+        try await cluster.createTopics(config: config)
+        let worker = try cluster.startWorker(config: config, id: "cost-w0")
+        try await waitUntil("the worker holds the partition", timeout: .seconds(30)) { [worker] in worker.log.contains("partition assigned") }
+
+        func chatTrigger(_ id: String) -> Trigger {
+            var trigger = cluster.trigger(id, job: "job-chat", inputs: ["topic": "t", "_double_price": "0.03"])
+            trigger.app = "chat"
+            trigger.kind = .chatflow
+            trigger.policy?.query = "how much did this cost?"
+            return trigger
+        }
+        for id in ["cost-1", "cost-2", "cost-3"] {
+            try await cluster.publish([chatTrigger(id)])
+            _ = try await cluster.waitForResults(id) { $0.contains { $0.triggerID == id } }
+        }
+
+        // alert_only: the third run went ahead after the limit was reached.
+        let results = try await cluster.results()
+        #expect(results.filter { $0.app == "chat" }.allSatisfy { $0.status == .succeeded && $0.totalPrice == 0.03 && $0.currency == "USD" })
+        var exhausted: [Alert] = []
+        let deadline = ContinuousClock.now + .seconds(20)
+        while exhausted.isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(500))
+            exhausted = try await alerts(cluster).filter { $0.kind == .budgetExhausted }
+        }
+        #expect(exhausted.count == 1)
+        let used = exhausted.first?.detail?["cost_used"]?.doubleValue ?? 0
+        #expect(abs(used - 0.06) < 1e-9)
+        #expect(exhausted.first?.detail?["when_exhausted"] == "alert_only")
+        #expect(try await alerts(cluster).filter { $0.kind == .budgetNear }.isEmpty)
+        await worker.terminate()
+    }
+
     @Test func sighupPicksUpChangedKey() async throws {
         let cluster = try await SchedulerCluster.start(name: "reload-key", doubleApps: ["rotated": "workflow"])
         defer { cluster.stop() }
