@@ -28,6 +28,7 @@ import Testing
         let config = try cluster.writeConfig(
             partitions: 1,
             appSettings: "budget: {daily_tokens: 1000, warn_at: 50%, when_exhausted: wait, zone: Asia/Shanghai}",
+            workerSettings: "listen: 127.0.0.1:0",
             extraApps: """
                   other:
                     base_url: \(cluster.doubleBaseURL)
@@ -72,6 +73,12 @@ import Testing
         try await Task.sleep(for: .seconds(2))
         #expect(try await cluster.results().allSatisfy { !$0.triggerID.hasPrefix("held-") })
         #expect(try await requestedRuns(cluster).count == requestsBefore + 1)
+
+        let metrics = try await ControlClient(port: try await worker.controlPort()).send("GET", "/metrics").body.stringValue ?? ""
+        #expect(metrics.contains("dify_worker_budget_tokens_used{app=\"demo\"} 1200"))
+        #expect(metrics.contains("dify_worker_budget_used_ratio{app=\"demo\",limit=\"tokens\"} 1.2"))
+        #expect(metrics.contains("dify_worker_budget_holding{app=\"demo\"} 1"))
+        #expect(metrics.contains("dify_worker_throttled_total{app=\"demo\",reason=\"daily_budget\"} 2"))
 
         // A new worker rebuilds the day's usage from the runs topic and keeps holding them.
         worker.kill9()
