@@ -158,13 +158,24 @@ import Testing
         let worker = try cluster.startWorker(config: config, id: "reload-w0")
         try await waitUntil("the worker holds the partition", timeout: .seconds(30)) { [worker] in worker.log.contains("partition assigned") }
 
-        try await cluster.publish([trigger(cluster, "key-a", app: "filed")])
-        _ = try await cluster.waitForResults("run with key A") { $0.contains { $0.triggerID == "key-a" } }
+        // The first run's stream breaks after workflow_started, so the worker polls the run
+        // with the key it started with, before and after the reload.
+        var first = trigger(cluster, "key-a", app: "filed")
+        first.inputs = ["topic": "t", "mode": "plain", "sleep": 5, "_double_cut_after": 2]
+        try await cluster.publish([first])
+        try await waitUntil("the worker polls the broken run", timeout: .seconds(30)) { [worker] in worker.log.contains("stream broke mid-run") }
         #expect(try await requestedRuns(cluster).last?["key_sha256"]?.stringValue == StableHash.sha256Hex(keyA))
 
         try keyB.write(toFile: keyFile, atomically: true, encoding: .utf8)
         worker.signal(SIGHUP)
         try await waitUntil("the reload applied", timeout: .seconds(20)) { [worker] in worker.log.contains("configuration reloaded") }
+        let reloadedAt = Date().timeIntervalSince1970 * 1000
+        let firstResult = try await cluster.waitForResults("run with key A") { $0.contains { $0.triggerID == "key-a" } }
+        #expect(firstResult.first { $0.triggerID == "key-a" }?.status == .succeeded)
+        let polls = try await cluster.doubleRequests().filter { $0["path"]?.stringValue?.contains("/workflows/run/") == true }
+        #expect(polls.contains { ($0["received_at_ms"]?.doubleValue ?? 0) > reloadedAt })
+        #expect(polls.allSatisfy { $0["key_sha256"]?.stringValue == StableHash.sha256Hex(keyA) })
+
         try await cluster.publish([trigger(cluster, "key-b", app: "filed")])
         let results = try await cluster.waitForResults("run with key B") { $0.contains { $0.triggerID == "key-b" } }
         #expect(results.first { $0.triggerID == "key-b" }?.status == .succeeded)
