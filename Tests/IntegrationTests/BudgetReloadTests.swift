@@ -125,7 +125,11 @@ import Testing
 
         // alert_only: the third run went ahead after the limit was reached.
         let results = try await cluster.results()
-        #expect(results.filter { $0.app == "chat" }.allSatisfy { $0.status == .succeeded && $0.totalPrice == 0.03 && $0.currency == "USD" })
+        let chatResults = results.filter { $0.app == "chat" }
+        #expect(chatResults.count == 3)
+        #expect(chatResults.allSatisfy { $0.status == .succeeded })
+        #expect(chatResults.allSatisfy { $0.totalPrice == 0.03 })
+        #expect(chatResults.allSatisfy { $0.currency == "USD" })
         var exhausted: [Alert] = []
         let deadline = ContinuousClock.now + .seconds(20)
         while exhausted.isEmpty, ContinuousClock.now < deadline {
