@@ -155,8 +155,7 @@ final class NotifierService: Service {
             return
         }
         let (policy, job) = policy(jobID: alert.jobID, app: alert.app)
-        let appLevel = alert.kind == .appThreshold || alert.kind == .stoppedFiring
-        let silence = appLevel ? nil : policy?.silence.flatMap { try? DurationText.milliseconds($0) }
+        let silence = alert.kind.isAppLevel ? nil : policy?.silence.flatMap { try? DurationText.milliseconds($0) }
         let names = alert.channels ?? policy?.channels ?? []
         let now = Date()
 
