@@ -38,13 +38,16 @@ enum RunCommand {
             let scheduling = ProducerService(context: context)
             let records = try await Records.open(configuration: configuration, logger: logger)
             let components = components(context: context, records: records)
+            let (host, port) = try HTTPServerConfiguration.parseListenAddress(configuration.producer.listen)
+            let authenticator = Authenticator(settings: configuration.auth, listenHost: host, publicURL: configuration.producer.publicURL)
+            let denials = AccessDenials(logger: logger)
             var router = Router(logger: logger)
             for component in components {
                 component.register(into: &router)
             }
-            let (host, port) = try HTTPServerConfiguration.parseListenAddress(configuration.producer.listen)
+            SessionRoutes(authenticator: authenticator, denials: denials, logger: logger).register(into: &router)
             // Every route is behind the access gate: it authenticates the caller and checks the role.
-            let gate = AccessGate(authenticator: Authenticator(settings: configuration.auth, listenHost: host), logger: logger)
+            let gate = AccessGate(authenticator: authenticator, logger: logger, denials: denials)
             let server = HTTPServer(
                 name: "control-api", configuration: serverConfiguration(configuration.producer, host: host, port: port), logger: logger,
                 handler: gate.guarding(router.handler))
