@@ -19,6 +19,8 @@ final class AppParametersCache: Sendable {
     static let rejectedKinds: Set<InputProblem.Kind> = [.missingRequired, .wrongType, .notAnOption, .tooLong]
 
     private struct Entry {
+        /// The base URL the form was read from; a reload that points the app elsewhere drops it.
+        var baseURL: String?
         var form: [DifyInputVariable]?
         var readAt: Date?
         var attemptedAt: Date?
@@ -56,7 +58,14 @@ final class AppParametersCache: Sendable {
 
     /// The cached form of `app`, starting a background read when it is stale or missing.
     func form(of app: WorkerApp, now: Date = Date()) -> [DifyInputVariable]? {
-        let form = entries.withLock { $0[app.name]?.form }
+        let baseURL = app.endpoint.baseURL.absoluteString
+        let form = entries.withLock { entries -> [DifyInputVariable]? in
+            guard let entry = entries[app.name], entry.baseURL == baseURL else {
+                if entries[app.name]?.reading != true { entries[app.name] = Entry() }
+                return nil
+            }
+            return entry.form
+        }
         if claim(app.name, now: now) {
             Task { await self.read(app) }
         }
@@ -96,7 +105,7 @@ final class AppParametersCache: Sendable {
             let parameters = try await client.parameters(app: app.endpoint)
             let first = entries.withLock { entries in
                 let first = entries[app.name]?.form == nil
-                entries[app.name] = Entry(form: parameters.inputs, readAt: Date(), attemptedAt: Date())
+                entries[app.name] = Entry(baseURL: app.endpoint.baseURL.absoluteString, form: parameters.inputs, readAt: Date(), attemptedAt: Date())
                 return first
             }
             if first {
