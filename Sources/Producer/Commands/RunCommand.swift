@@ -55,7 +55,9 @@ enum RunCommand {
             // Stopped in reverse: the HTTP server first, the scheduler last.
             let notifier: [any Service] = configuration.channels.isEmpty ? [] : [NotifierService(configuration: configuration, logger: logger)]
             let services: [any Service] = [scheduling] + components.flatMap { $0.services() } + notifier + [server]
-            try await ServiceGroup(services: services, gracePeriod: .seconds(30), logger: logger).run()
+            let reloader = ConfigurationReloader(paths: options.all("config"), initial: configuration, logger: logger)
+            ProducerReload.register(on: reloader, authenticator: authenticator, logger: logger)
+            try await ServiceGroup(services: services, gracePeriod: .seconds(30), logger: logger, onReload: reloader.reloadFromSignal).run()
             return 0
         } catch let error as CommandArguments.UsageError {
             printError("dify-producer run: \(error.message)\n\(usage)")
