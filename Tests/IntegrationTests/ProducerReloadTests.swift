@@ -7,7 +7,8 @@ import Glibc
 #endif
 
 /// SIGHUP on a running producer: a changed token file takes effect without a restart, the
-/// sessions of a removed token end, and an invalid file is rejected with the old one kept.
+/// sessions of a removed token end, a changed calendar moves the next fires of the jobs that
+/// use it, and an invalid file is rejected with the old one kept.
 @Suite(.serialized) struct ProducerReloadTests {
     @Test func sighupSwapsTokensAndKeepsOldOnError() async throws {
         let cluster = try await SchedulerCluster.start(name: "producer-reload")
@@ -18,7 +19,7 @@ import Glibc
         let viewer = TestTokens.name(of: .viewer)
         let rotated = "rotated-operator-token-7f3a9c"
         let tokens = cluster.directory.appendingPathComponent("tokens.yaml").path
-        try Self.tokenFile([(viewer, "viewer", TestTokens.token(for: viewer))]).write(toFile: tokens, atomically: true, encoding: .utf8)
+        try Self.tokenFile([(viewer, "viewer", TestTokens.token(for: viewer))], extra: Self.calendar(holidays: [])).write(toFile: tokens, atomically: true, encoding: .utf8)
         let producer = try ManagedProcess(
             binary: "dify-producer", arguments: ["run", "--config", config, "--config", tokens], environment: cluster.environment,
             logName: "producer-reload")
@@ -32,8 +33,12 @@ import Glibc
         let session = try #require(try await client.signIn(token: TestTokens.token(for: viewer)).session)
         #expect(try await client.send("GET", "/v1/session", headers: session.headers()).status == 200)
 
-        // The viewer token is removed and a new operator token added.
-        try Self.tokenFile([("rotated", "operator", rotated)]).write(toFile: tokens, atomically: true, encoding: .utf8)
+        let before = try await Self.nextFires(client, headers: viewerBearer)
+        #expect(before.count == 3)
+
+        // The viewer token is removed, a new operator token added, and the first fire's day becomes a holiday.
+        let holiday = String(try #require(before.first).prefix(10))
+        try Self.tokenFile([("rotated", "operator", rotated)], extra: Self.calendar(holidays: [holiday])).write(toFile: tokens, atomically: true, encoding: .utf8)
         producer.signal(SIGHUP)
         try await producer.waitForLog("API tokens reloaded", timeout: .seconds(20))
         #expect(producer.log.contains("sessions_ended=1"))
@@ -43,6 +48,10 @@ import Glibc
         #expect(whoami.status == 200)
         #expect(whoami.body["actor"] == "rotated")
         #expect(whoami.body["role"] == "operator")
+        try await producer.waitForLog("calendars reloaded")
+        let after = try await Self.nextFires(client, headers: rotatedBearer)
+        #expect(after.first == before[1], "next fires after the reload: \(after)")
+        #expect(!after.contains { $0.hasPrefix(holiday) })
 
         // A bad file is rejected: the tokens in force stay.
         try "auth:\n  tokens:\n    - {name: broken, role: superuser, sha256: 00}\n".write(toFile: tokens, atomically: true, encoding: .utf8)
@@ -52,12 +61,38 @@ import Glibc
         #expect(try await client.send("GET", "/v1/jobs", headers: rotatedBearer).status == 200)
 
         // A change to a setting read only at start is rejected too, naming it.
-        try Self.tokenFile([("rotated", "operator", rotated)], extra: "producer:\n  max_connections: 7\n").write(toFile: tokens, atomically: true, encoding: .utf8)
+        try Self.tokenFile([("rotated", "operator", rotated)], extra: Self.calendar(holidays: [holiday]) + "producer:\n  max_connections: 7\n").write(toFile: tokens, atomically: true, encoding: .utf8)
         producer.signal(SIGHUP)
         try await producer.waitForLog("restart the producer to apply them", timeout: .seconds(20))
         #expect(try await client.send("GET", "/v1/jobs", headers: rotatedBearer).status == 200)
         #expect(producer.isRunning)
         #expect(await producer.terminate() == 0)
+    }
+
+    static func calendar(holidays: [String]) -> String {
+        """
+        jobs:
+          - id: office-report
+            app: demo
+            schedule: {cron: "0 9 * * *", timezone: UTC, calendar: office}
+            inputs: {topic: daily}
+
+        """ + "calendars:\n  office:\n    weekdays: [MON, TUE, WED, THU, FRI, SAT, SUN]\n    holidays: [\(holidays.joined(separator: ", "))]\n"
+    }
+
+    /// The scheduled instants of the next three fires of `office-report`.
+    /// Waits until the job is owned here (its owner fills in the first fire).
+    static func nextFires(_ client: SessionClient, headers: [String: String], timeout: Duration = .seconds(60)) async throws -> [String] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let reply = try await client.send("GET", "/v1/jobs/office-report", headers: headers)
+            if reply.body["owned_here"] == true {
+                let next = try await client.send("GET", "/v1/jobs/office-report/next?count=3", headers: headers)
+                return next.body["next"]?.arrayValue?.compactMap { $0["scheduled_at"]?.stringValue } ?? []
+            }
+            guard ContinuousClock.now < deadline else { throw TestTimeout(activity: "office-report owned by the producer", timeout: timeout) }
+            try await Task.sleep(for: .milliseconds(300))
+        }
     }
 
     static func tokenFile(_ tokens: [(name: String, role: String, token: String)], extra: String = "") -> String {

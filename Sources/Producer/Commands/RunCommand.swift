@@ -53,10 +53,10 @@ enum RunCommand {
                 handler: gate.guarding(router.handler))
 
             // Stopped in reverse: the HTTP server first, the scheduler last.
-            let notifier: [any Service] = configuration.channels.isEmpty ? [] : [NotifierService(configuration: configuration, logger: logger)]
-            let services: [any Service] = [scheduling] + components.flatMap { $0.services() } + notifier + [server]
+            let notifier = configuration.channels.isEmpty ? nil : NotifierService(configuration: configuration, logger: logger)
+            let services: [any Service] = [scheduling] + components.flatMap { $0.services() } + (notifier.map { [$0] } ?? []) + [server]
             let reloader = ConfigurationReloader(paths: options.all("config"), initial: configuration, logger: logger)
-            ProducerReload.register(on: reloader, authenticator: authenticator, logger: logger)
+            ProducerReload.register(on: reloader, authenticator: authenticator, context: context, notifier: notifier, logger: logger)
             try await ServiceGroup(services: services, gracePeriod: .seconds(30), logger: logger, onReload: reloader.reloadFromSignal).run()
             return 0
         } catch let error as CommandArguments.UsageError {
