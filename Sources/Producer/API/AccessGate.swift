@@ -4,8 +4,9 @@ import Shared
 /// Checks every request before the router sees it: authenticates the caller and decides, from
 /// the method and path, which ``AccessPermission`` the request needs.
 ///
-/// `GET /healthz` and `GET /readyz` are public so that probes work without a token. Every other
-/// route, including `/metrics`, the query API and the console, needs a caller. A route listed in
+/// `GET /healthz` and `GET /readyz` are public so that probes work without a token, and so are
+/// the console's static files under `/console/` and the sign-in route `POST /v1/session`. Every
+/// other route, including `/metrics` and the query API the console reads, needs a caller. A route listed in
 /// ``rules`` needs that permission; any other `GET` or `HEAD` needs `read`, and any other method
 /// needs `administer`, so a new state-changing route is admin-only until it is listed here.
 /// Answers 401 with `WWW-Authenticate: Bearer` for a missing or invalid token or an ended
@@ -52,6 +53,10 @@ struct AccessGate: Sendable {
     /// Returns the permission `method` on `path` needs, or nil for a public route.
     static func permission(method: String, path: String) -> AccessPermission? {
         let effective = method == "HEAD" ? "GET" : method
+        // The console's page, scripts and styles hold no data: they must load before sign-in.
+        if effective == "GET", path == "/" || path == "/console" || path.hasPrefix("/console/") {
+            return nil
+        }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         for rule in rules where rule.method == effective && matches(rule.segments, Array(segments)) {
             return rule.permission
