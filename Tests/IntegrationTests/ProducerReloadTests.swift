@@ -6,9 +6,9 @@ import Testing
 import Glibc
 #endif
 
-/// SIGHUP on a running producer: a changed token file takes effect without a restart, the
-/// sessions of a removed token end, a changed calendar moves the next fires of the jobs that
-/// use it, and an invalid file is rejected with the old one kept.
+/// SIGHUP on a running producer: a changed token file takes effect without a restart, and the
+/// sessions of a removed token end. A changed calendar moves the next fires of its jobs, and
+/// an invalid file is rejected with the old one kept.
 @Suite(.serialized) struct ProducerReloadTests {
     @Test func sighupSwapsTokensAndKeepsOldOnError() async throws {
         let cluster = try await SchedulerCluster.start(name: "producer-reload")
@@ -80,8 +80,8 @@ import Glibc
         """ + "calendars:\n  office:\n    weekdays: [MON, TUE, WED, THU, FRI, SAT, SUN]\n    holidays: [\(holidays.joined(separator: ", "))]\n"
     }
 
-    /// The scheduled instants of the next three fires of `office-report`.
-    /// Waits until the job is owned here (its owner fills in the first fire).
+    /// Returns the scheduled instants of the next three fires of `office-report`, once the job
+    /// is owned here (its owner fills in the first fire).
     static func nextFires(_ client: SessionClient, headers: [String: String], timeout: Duration = .seconds(60)) async throws -> [String] {
         let deadline = ContinuousClock.now + timeout
         while true {

@@ -5,10 +5,10 @@ import Synchronization
 /// Counts denied requests by reason in `dify_producer_requests_denied_total` and logs them,
 /// at most one line per client address per ``logInterval``.
 ///
-/// A client that is refused many times (a scanner, a script with a revoked token) would
-/// otherwise fill the log. The first denial of an address in an interval is logged at once;
-/// later ones in the same interval are only counted, and the next line logged for that
-/// address says how many were left out. At most ``maxAddresses`` addresses are remembered.
+/// A client that is rejected many times (a scanner, a script with a revoked token) would
+/// otherwise fill the log. The first denial of an address in an interval is logged at once.
+/// Later ones in the same interval are only counted, and the next line logged for that
+/// address contains how many were left out. At most ``maxAddresses`` addresses are remembered.
 final class AccessDenials: Sendable {
     static let logInterval: TimeInterval = 10
     static let maxAddresses = 10_000
@@ -33,7 +33,7 @@ final class AccessDenials: Sendable {
     var loggedLines: Int { lines.load(ordering: .relaxed) }
 
     init(registry: MetricsRegistry = .shared, logger: Logger) {
-        counter = registry.counter("dify_producer_requests_denied_total", help: "Requests answered 401, 403 or 429 by the access gate and the sign-in route, by reason.")
+        counter = registry.counter("dify_producer_requests_denied_total", help: "Requests rejected with 401, 403 or 429 by the access gate and the sign-in route, by reason.")
         self.logger = logger
     }
 

@@ -9,13 +9,13 @@ import Shared
 /// other route, including `/metrics` and the query API the console reads, needs a caller. A route listed in
 /// ``rules`` needs that permission; any other `GET` or `HEAD` needs `read`, and any other method
 /// needs `administer`, so a new state-changing route is admin-only until it is listed here.
-/// Answers 401 with `WWW-Authenticate: Bearer` for a missing or invalid token or an ended
+/// Returns 401 with `WWW-Authenticate: Bearer` for a missing or invalid token or an ended
 /// console session, and 403 for a role that lacks the permission. A state-changing request
 /// authenticated by the console's session cookie must also carry the session's CSRF token in
 /// `X-CSRF-Token`, else it gets 403; a request with a bearer token needs none, since a browser
 /// never adds one by itself. Every denial is counted and logged by ``AccessDenials``.
 struct AccessGate: Sendable {
-    /// A denied request: the error to answer and the reason counted in the metric.
+    /// A denied request: the error to return and the reason counted in the metric.
     struct Denial: Error, Sendable {
         var reason: String
         var error: HTTPError

@@ -50,9 +50,9 @@ final class Authenticator: Sendable {
     /// Returns the caller of `request`, or nil when the request carries no credentials and the
     /// API is not open.
     ///
-    /// - Throws: ``AccessGate/Denial`` with a 401 for an `Authorization` header that is not a bearer token or
-    ///   whose token matches no configured hash, and for a session cookie of no live session
-    ///   (unless the API is open, when the cookie is ignored); the 401 then clears the cookie.
+    /// - Throws: ``AccessGate/Denial`` with a 401 for an `Authorization` header that is not a
+    ///   bearer token or whose token matches no configured hash. A session cookie of no live
+    ///   session also gets a 401 that clears the cookie, unless the API is open, which ignores it.
     func authenticate(_ request: HTTPRequest) throws -> CallerIdentity? {
         if let header = request.header("Authorization") {
             guard let token = TokenTable.bearerToken(authorization: header) else {
@@ -81,8 +81,8 @@ final class Authenticator: Sendable {
 
     // MARK: - Client and cookies
 
-    /// The client's address without port: the socket's peer, or for a request from a trusted
-    /// proxy the last address that proxy added to `X-Forwarded-For`.
+    /// Returns the client's address without port: the socket's peer, or for a request from a
+    /// trusted proxy the last address that proxy added to `X-Forwarded-For`.
     func clientAddress(_ request: HTTPRequest) -> String {
         let peer = Self.host(ofRemoteAddress: request.remoteAddress)
         guard state.withLock({ $0.trustedProxies.contains(peer) }),
@@ -92,8 +92,8 @@ final class Authenticator: Sendable {
         return forwarded
     }
 
-    /// True when the browser reached the producer over TLS: `producer.public_url` is `https`, or
-    /// a trusted proxy says so in `X-Forwarded-Proto`.
+    /// Returns true when the browser reached the producer over TLS: `producer.public_url` is
+    /// `https`, or a trusted proxy sent `X-Forwarded-Proto: https`.
     func isSecure(_ request: HTTPRequest) -> Bool {
         let (https, trusted) = state.withLock { ($0.publicURLIsHTTPS, $0.trustedProxies.contains(Self.host(ofRemoteAddress: request.remoteAddress))) }
         if https { return true }
@@ -101,13 +101,13 @@ final class Authenticator: Sendable {
         return proto.trimmingCharacters(in: .whitespaces).lowercased() == "https"
     }
 
-    /// The `Set-Cookie` value that starts a session: HttpOnly, SameSite=Strict, Path=/, Secure
-    /// behind TLS, and Max-Age the session's maximum age.
+    /// Returns the `Set-Cookie` value that starts a session: HttpOnly, SameSite=Strict, Path=/,
+    /// Secure behind TLS, and Max-Age the session's maximum age.
     func sessionCookie(id: String, maxAge: TimeInterval, for request: HTTPRequest) -> String {
         "\(Self.cookieName)=\(id); Path=/; Max-Age=\(Int(maxAge)); HttpOnly; SameSite=Strict" + (isSecure(request) ? "; Secure" : "")
     }
 
-    /// The `Set-Cookie` value that removes the session cookie from the browser.
+    /// Returns the `Set-Cookie` value that removes the session cookie from the browser.
     func clearingCookie(for request: HTTPRequest) -> String {
         "\(Self.cookieName)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (isSecure(request) ? "; Secure" : "")
     }
@@ -125,7 +125,7 @@ final class Authenticator: Sendable {
         return nil
     }
 
-    /// The host part of `host:port` or `[v6]:port`.
+    /// Returns the host part of `host:port` or `[v6]:port`.
     static func host(ofRemoteAddress address: String) -> String {
         if address.hasPrefix("["), let end = address.firstIndex(of: "]") {
             return String(address[address.index(after: address.startIndex)..<end])

@@ -1,6 +1,6 @@
 import Shared
 
-/// Who is calling the producer's HTTP interface: the token's name and role, and the console
+/// The caller of the producer's HTTP interface: the token's name and role, and the console
 /// session when the caller signed in.
 ///
 /// ``AccessGate`` determines it once per request, before any route runs, and binds it to the

@@ -5,8 +5,8 @@ import Synchronization
 /// The console's sign-in sessions, kept in memory by this producer.
 ///
 /// A session id is 256 random bits from `RAND_bytes`, sent to the browser as the session
-/// cookie; the store keeps only its SHA-256, so a memory dump or a log of the keys gives no
-/// session away and a lookup's timing says nothing about the id. Each session has its own
+/// cookie. The store keeps only its SHA-256, so a memory dump or a log of the keys gives no
+/// session away, and a lookup's timing reveals nothing about the id. Each session has its own
 /// CSRF token, the caller it acts as, and the hash of the API token it signed in with, so
 /// that removing the token from the configuration ends it (``retain(tokens:)``).
 ///
@@ -85,7 +85,7 @@ final class SessionStore: Sendable {
         state.withLock { $0.sessions[key] }
     }
 
-    /// The longest life of a session, from the current settings.
+    /// The maximum age of a session, from the current settings.
     var maxAge: TimeInterval { state.withLock { TimeInterval($0.settings.maxAgeMilliseconds) / 1000 } }
 
     /// The idle timeout, from the current settings.
@@ -117,7 +117,7 @@ final class SessionStore: Sendable {
         }
     }
 
-    /// The key a session is stored under: the SHA-256 of its id.
+    /// Returns the key a session is stored under: the SHA-256 of its id.
     static func key(_ id: String) -> [UInt8] {
         StableHash.sha256(id)
     }

@@ -6,8 +6,8 @@ import Shared
 /// the calendars and apps jobs are compiled with, and the channels and alert settings.
 ///
 /// The shared ``ConfigurationReloader`` loads the files and runs every component's check
-/// first, so an invalid file, a bad calendar or a channel whose secret is missing rejects the
-/// whole reload with a logged error and the old configuration stays in force. Settings read
+/// first. An invalid file, a bad calendar or a channel whose secret is missing rejects the
+/// whole reload with a logged error, and the old configuration stays in force. Settings read
 /// only at start (`kafka`, `producer` other than `public_url`) cannot change while the
 /// producer runs: a reload that changes them is rejected, naming each one. Work in progress is
 /// not interrupted: requests being served keep the caller they were authenticated as, and

@@ -1,7 +1,7 @@
 /// The console's sign-in: the page where the user pastes an API token, the caller's name and
 /// role in the header with a sign-out button, and hiding of buttons the role may not use.
 ///
-/// At start the script asks `GET /v1/session` who the caller is. Without a session (401) it
+/// At start the script reads the caller from `GET /v1/session`. Without a session (401) it
 /// shows the sign-in page; `POST /v1/session` then sets the session cookie, which the browser
 /// sends from then on, and returns the CSRF token, which ``ConsoleScript``'s request helper
 /// sends in `X-CSRF-Token`. The token itself is never stored by the console. The body gets a
@@ -33,7 +33,7 @@ enum ConsoleSignIn {
           // undefined: not known yet; null: signed out; else the body of GET /v1/session.
           App.session = undefined;
 
-          /// True when the signed-in role holds `permission` (see AccessPermission).
+          /// True when the signed-in role has `permission` (see AccessPermission).
           App.may = function (permission) {
             return !!(App.session && App.session.permissions && App.session.permissions.indexOf(permission) >= 0);
           };
@@ -63,7 +63,7 @@ enum ConsoleSignIn {
             showSession();
           };
 
-          /// Called by the request helper when the producer answers 401: the session has ended.
+          /// Called by the request helper when the producer returns 401: the session has ended.
           App.sessionEnded = function () {
             if (App.session === null) return;
             App.session = null;

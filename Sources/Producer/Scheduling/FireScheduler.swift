@@ -185,9 +185,8 @@ actor FireScheduler {
     }
 
     /// Compiles again every owned job that names a calendar in `calendars`, after a reload
-    /// changed those calendars; returns the jobs that no longer compile, which keep their
-    /// previous schedule. Each job keeps its state, so no instant is fired twice or skipped
-    /// except as the new calendar says.
+    /// changed those calendars. Returns the jobs that no longer compile, which keep their
+    /// previous schedule. Each job keeps its state, so the change fires no instant twice.
     func recompile(calendars: Set<String>, using compiler: JobCompiler, now: Date = Date()) -> [(jobID: String, error: String)] {
         sharedSchedules = sharedSchedules.filter { $0.key.calendar.map { !calendars.contains($0) } ?? true }
         var failed: [(jobID: String, error: String)] = []

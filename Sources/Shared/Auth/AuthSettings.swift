@@ -26,7 +26,7 @@ public struct AuthSettings: Decodable, Sendable, Hashable {
     /// Console sign-in sessions: lifetimes, count and the failed sign-in limit.
     public var sessions: SessionSettings = SessionSettings()
     /// Addresses of reverse proxies whose `X-Forwarded-Proto` and `X-Forwarded-For` the
-    /// producer believes: the session cookie gets `Secure` when such a proxy says `https`, and
+    /// producer trusts: the session cookie gets `Secure` when such a proxy sends `https`, and
     /// failed sign-ins count against the client address it forwards.
     public var trustedProxies: [String] = []
 

@@ -2,7 +2,7 @@ import CCrypto
 
 /// Random bytes from OpenSSL's CSPRNG (`RAND_bytes`), for session ids and CSRF tokens.
 public enum SecureRandom {
-    /// An error from `RAND_bytes`, which fails only when the generator cannot be seeded.
+    /// An error from `RAND_bytes`, which OpenSSL documents as failing when the generator is not seeded.
     public struct Failure: Error, Sendable, CustomStringConvertible {
         /// The return value of `RAND_bytes`.
         public var code: Int32

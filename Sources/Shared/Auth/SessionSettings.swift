@@ -55,7 +55,7 @@ public struct SessionSettings: Decodable, Sendable, Hashable {
 
     /// The idle timeout in milliseconds.
     public var idleMilliseconds: Int64 { milliseconds(idleTimeout) }
-    /// The longest life of a session in milliseconds.
+    /// The maximum age of a session in milliseconds.
     public var maxAgeMilliseconds: Int64 { milliseconds(maxAge) }
     /// The window of the failed sign-in limit in milliseconds.
     public var signInWindowMilliseconds: Int64 { milliseconds(signInWindow) }

@@ -5,7 +5,7 @@ import Synchronization
 /// The input form of each app, read from Dify's `GET /parameters` and refreshed in the
 /// background, so that the trigger intake can check inputs without waiting for Dify.
 ///
-/// ``rejection(for:app:)`` answers from what is cached at once. When an app's form is older
+/// ``rejection(for:app:)`` reads only what is cached, so it never waits. When an app's form is older
 /// than ``refreshInterval``, or was never read, it starts one background read, and a trigger
 /// checked before the first read succeeds goes ahead unchecked (Dify then checks it). A failed
 /// read keeps the form read before and is tried again after ``retryInterval``. The worker
@@ -56,7 +56,7 @@ final class AppParametersCache: Sendable {
         await done.value()
     }
 
-    /// The cached form of `app`, starting a background read when it is stale or missing.
+    /// Returns the cached form of `app`, starting a background read when it is stale or missing.
     func form(of app: WorkerApp, now: Date = Date()) -> [DifyInputVariable]? {
         let baseURL = app.endpoint.baseURL.absoluteString
         let form = entries.withLock { entries -> [DifyInputVariable]? in
