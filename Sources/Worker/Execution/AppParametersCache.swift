@@ -28,12 +28,19 @@ final class AppParametersCache: Sendable {
         var failing = false
     }
 
-    private let client: DifyClient
+    /// Reads an app's input form; Dify's `GET /parameters` outside tests.
+    typealias Reader = @Sendable (WorkerApp) async throws -> [DifyInputVariable]
+
+    private let reader: Reader
     private let logger: Logger
     private let entries = Mutex<[String: Entry]>([:])
 
-    init(client: DifyClient, logger: Logger) {
-        self.client = client
+    convenience init(client: DifyClient, logger: Logger) {
+        self.init(logger: logger) { app in try await client.parameters(app: app.endpoint).inputs }
+    }
+
+    init(logger: Logger, reader: @escaping Reader) {
+        self.reader = reader
         self.logger = logger
     }
 
@@ -102,14 +109,14 @@ final class AppParametersCache: Sendable {
 
     private func read(_ app: WorkerApp) async {
         do {
-            let parameters = try await client.parameters(app: app.endpoint)
+            let inputs = try await reader(app)
             let first = entries.withLock { entries in
                 let first = entries[app.name]?.form == nil
-                entries[app.name] = Entry(baseURL: app.endpoint.baseURL.absoluteString, form: parameters.inputs, readAt: Date(), attemptedAt: Date())
+                entries[app.name] = Entry(baseURL: app.endpoint.baseURL.absoluteString, form: inputs, readAt: Date(), attemptedAt: Date())
                 return first
             }
             if first {
-                logger.info("app parameters read", [LogKey.app: app.name, "inputs": parameters.inputs.map(\.name).joined(separator: ",")])
+                logger.info("app parameters read", [LogKey.app: app.name, "inputs": inputs.map(\.name).joined(separator: ",")])
             }
         } catch {
             let wasFailing = entries.withLock { entries in
