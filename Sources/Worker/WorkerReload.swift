@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// What a SIGHUP reload changes in a running worker: apps (URLs, keys, limits, budgets) and
+/// The worker's part of a SIGHUP reload, which changes apps (URLs, keys, limits, budgets) and
 /// the log level. Calendars and channels are checked with the rest of the file, though the
 /// worker itself uses neither.
 ///

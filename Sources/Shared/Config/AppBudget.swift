@@ -11,7 +11,7 @@ import Foundation
 ///          warn_at: 80%, when_exhausted: wait}
 /// ```
 public struct AppBudget: Codable, Sendable, Hashable {
-    /// What happens to the app's next runs once a limit is reached.
+    /// Action on the app's next runs once a limit is reached.
     public enum ExhaustedAction: String, Codable, Sendable, Hashable, CaseIterable {
         /// Runs stay queued, with their offsets uncommitted, until the next day in `zone`.
         case wait

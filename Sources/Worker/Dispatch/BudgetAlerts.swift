@@ -25,7 +25,7 @@ enum BudgetAlerts {
         return alert
     }
 
-    /// The day's usage and limits, for alerts, events and logs.
+    /// Returns the day's usage and limits, for alerts, events and logs.
     static func detail(ledger: BudgetLedger) -> [String: JSONValue] {
         let budget = ledger.budget
         var detail: [String: JSONValue] = [

@@ -2,7 +2,7 @@ import Foundation
 import Shared
 
 /// Daily budgets: counting each app's usage, raising `budget_near` and `budget_exhausted`,
-/// and holding an app's new runs back until the next day when its budget says `wait`.
+/// and holding an app's new runs back until the next day when its budget is set to `wait`.
 ///
 /// Usage is counted from results as runs end, and rebuilt on a partition assignment from the
 /// final run states of that partition of `runs`, which carry each run's tokens and price. One
@@ -24,21 +24,19 @@ extension TriggerDispatcher {
     /// Counts the final run states rebuilt for a newly assigned partition.
     func countBudgetUsage(of states: [RunState]) {
         let now = Date()
-        var raised: [(String, BudgetLedger.Crossing)] = []
-        for state in states.sorted(by: { $0.updatedAt < $1.updatedAt }) where state.phase == .final {
-            guard budgets[state.app] != nil else { continue }
-            let crossings = budgets[state.app]!.record(
-                triggerID: state.triggerID, tokens: state.totalTokens, price: state.totalPrice, currency: state.currency,
-                finishedAt: state.updatedAt, now: now)
-            raised += crossings.map { (state.app, $0) }
+        var raised: [String: BudgetLedger.Crossing] = [:]
+        for state in states.sorted(by: { $0.updatedAt < $1.updatedAt }) where budgets[state.app] != nil {
+            for crossing in budgets[state.app]!.record(state, now: now) where raised[state.app] != .exhausted {
+                raised[state.app] = crossing
+            }
         }
         for name in Set(states.map(\.app)) where budgets[name] != nil {
             logger.info("budget usage rebuilt", [LogKey.app: name, "usage": BudgetAlerts.usageText(ledger: budgets[name]!)])
             refreshBudgetMetrics(app: name)
         }
-        // An alert raised again here has the id of the one the previous owner sent, so the
-        // notifier drops it, and one the previous owner never sent goes out now.
-        for (name, crossing) in raised {
+        // Only the highest threshold passed is raised. It has the id of the alert the previous
+        // owner sent, so the notifier drops it, and one the previous owner never sent goes out now.
+        for (name, crossing) in raised.sorted(by: { $0.key < $1.key }) {
             raiseBudgetAlert(app: name, crossing: crossing)
         }
     }
@@ -72,7 +70,7 @@ extension TriggerDispatcher {
 
     // MARK: - Holding runs back
 
-    /// Returns true while the app's budget is reached for today and says `wait`.
+    /// Returns true while the app's budget is reached for today and set to `wait`.
     func holdsForBudget(app name: String) -> Bool {
         guard budgets[name] != nil else { return false }
         let wasHolding = budgets[name]!.holdsRuns
@@ -85,9 +83,9 @@ extension TriggerDispatcher {
         return holding
     }
 
-    /// Starts only what the held app may still start (adoptions, expired triggers), tells
-    /// each newly held trigger why it waits, and wakes the lane at the next day or at the
-    /// first queued trigger's expiry, whichever comes first.
+    /// Starts only what the held app may still start (adoptions, expired triggers), publishes
+    /// an event with the reason for each newly held trigger, and wakes the lane at the next
+    /// day or at the first queued trigger's expiry, whichever comes first.
     func pumpHeld(app name: String) {
         guard var lane = lanes[name], let ledger = budgets[name] else { return }
         let current = Date()
@@ -105,6 +103,10 @@ extension TriggerDispatcher {
         let held = lane.queuedTriggers
         for queued in held where !budgetNoticed.contains(queued.trigger.id) {
             budgetNoticed.insert(queued.trigger.id)
+            logger.info("run waits for the next budget day", [
+                LogKey.app: name, LogKey.triggerID: queued.trigger.id, LogKey.jobID: queued.trigger.jobID ?? "",
+                "resume_at": Timestamp.rfc3339(ledger.nextDayStart),
+            ])
             metrics.throttled.increment(by: 1, [LogKey.app: name, "reason": "daily_budget"])
             var detail = BudgetAlerts.detail(ledger: ledger)
             detail["reason"] = .string("daily_budget")

@@ -6,7 +6,7 @@ extension TriggerDispatcher {
     /// from now on, while runs in flight finish with the app they started with.
     ///
     /// An app that is no longer configured keeps its lane until the triggers already queued
-    /// for it have run; new triggers for it are rejected as for any unknown app. Each budget
+    /// for it have run. New triggers for it are rejected as for any unknown app. Each budget
     /// keeps the day's usage.
     func replaceApps(_ newApps: [String: WorkerApp]) async {
         let current = Date()

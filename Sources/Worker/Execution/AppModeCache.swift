@@ -43,7 +43,7 @@ actor AppModeCache {
         return kind
     }
 
-    /// Forgets the learned kinds of `names`, whose URL or key a configuration reload changed.
+    /// Forgets the learned kinds of `names`, whose base URL a configuration reload changed.
     func forget(_ names: [String]) {
         for name in names { modes[name] = nil }
     }

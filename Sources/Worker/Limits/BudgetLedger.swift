@@ -99,6 +99,15 @@ struct BudgetLedger: Sendable {
         return crossings()
     }
 
+    /// Adds the usage a final run state carries; other phases carry none and are skipped.
+    /// The state's `updated_at`, written when the run's result was published, is its end.
+    mutating func record(_ state: RunState, now: Date) -> [Crossing] {
+        guard state.phase == .final else { return [] }
+        return record(
+            triggerID: state.triggerID, tokens: state.totalTokens, price: state.totalPrice, currency: state.currency,
+            finishedAt: state.updatedAt, now: now)
+    }
+
     /// Replaces the budget after a configuration reload, keeping the day's usage. Alerts raised
     /// for the old limits are raised again when the new limits are passed.
     mutating func update(budget newBudget: AppBudget, now: Date) throws -> [Crossing] {
