@@ -5,7 +5,7 @@ import Synchronization
 /// The input form of each app, read from Dify's `GET /parameters` and refreshed in the
 /// background, so that the trigger intake can check inputs without waiting for Dify.
 ///
-/// ``rejection(for:app:)`` reads only what is cached, so it never waits. When an app's form is older
+/// ``rejection(for:app:)`` is synchronous and reads only what is cached. When an app's form is older
 /// than ``refreshInterval``, or was never read, it starts one background read, and a trigger
 /// checked before the first read succeeds goes ahead unchecked (Dify then checks it). A failed
 /// read keeps the form read before and is tried again after ``retryInterval``. The worker
