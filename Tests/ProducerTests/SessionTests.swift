@@ -193,3 +193,20 @@ import Testing
         #expect(denials.loggedLines == 2)
     }
 }
+
+extension SessionTests {
+    @Test func reloadTrimsToNewMaxCount() async throws {
+        let server = Server()
+        var cookies: [String] = []
+        for _ in 0..<3 {
+            cookies.append(try #require(await server.signIn(Self.viewerToken).1))
+        }
+        // The last session is the one used most recently.
+        #expect(server.authenticator.sessions.session(id: cookies[2], now: Date().addingTimeInterval(1)) != nil)
+        var settings = Self.settings()
+        settings.sessions.maxCount = 1
+        #expect(server.authenticator.reload(settings: settings, publicURL: nil) == 2)
+        #expect(server.authenticator.sessions.count == 1)
+        #expect(await server.send("GET", "/v1/session", headers: Self.cookieHeader(cookies[2])).status == 200)
+    }
+}

@@ -97,8 +97,8 @@ final class SessionStore: Sendable {
         state.withLock { $0.sessions.removeValue(forKey: key) != nil }
     }
 
-    /// Ends the sessions whose token is no longer configured and updates the role of the rest
-    /// from `tokens`; returns how many ended. Called after a configuration reload.
+    /// Ends the sessions whose token is no longer configured, updates the role of the rest from
+    /// `tokens`, and ends the least recently used beyond `max_count`. Returns how many ended.
     @discardableResult
     func retain(tokens: [AuthToken], settings: SessionSettings) -> Int {
         let byHash = Dictionary(tokens.map { ($0.sha256, $0) }, uniquingKeysWith: { first, _ in first })
@@ -112,6 +112,12 @@ final class SessionStore: Sendable {
                     continue
                 }
                 state.sessions[key]?.identity.role = token.role
+            }
+            // A lower max_count keeps the sessions used most recently.
+            if state.sessions.count > settings.maxCount {
+                let surplus = state.sessions.sorted { $0.value.lastUsedAt < $1.value.lastUsedAt }.prefix(state.sessions.count - settings.maxCount)
+                for (key, _) in surplus { state.sessions[key] = nil }
+                ended += surplus.count
             }
             return ended
         }

@@ -117,6 +117,10 @@ enum ConsoleSignIn {
             input.focus();
           };
 
+          // The name and role in the header follow a language switch.
+          const setLanguage = App.setLanguage;
+          App.setLanguage = function (lang) { setLanguage(lang); showSession(); };
+
           document.addEventListener("DOMContentLoaded", showSession);
         })();
         """#
