@@ -40,7 +40,9 @@ final class JobOwnership: Service {
     private let configuration: Configuration
     private let kafka: KafkaConfiguration
     private let scheduler: FireScheduler
-    private let compiler: JobCompiler
+    /// The compiler of the configuration in force, replaced by a reload.
+    private var compiler: JobCompiler { compilers.withLock { $0 } }
+    private let compilers: Mutex<JobCompiler>
     private let publisher: TopicPublisher
     private let metrics: ProducerMetrics
     private let logger: Logger
@@ -59,7 +61,7 @@ final class JobOwnership: Service {
         self.configuration = configuration
         self.kafka = kafka
         self.scheduler = scheduler
-        self.compiler = compiler
+        self.compilers = Mutex(compiler)
         self.publisher = publisher
         self.metrics = metrics
         self.logger = logger
@@ -75,6 +77,11 @@ final class JobOwnership: Service {
     /// The job partitions this instance owns.
     var ownedPartitions: Set<Int> {
         readinessBox.mutex.withLock { $0.owned }
+    }
+
+    /// Checks job definitions read from now on with `compiler`, after a reload.
+    func replaceCompiler(_ compiler: JobCompiler) {
+        compilers.withLock { $0 = compiler }
     }
 
     func shutdown() async {
