@@ -69,23 +69,14 @@ enum ProducerReload {
 
     /// Lists the settings read only at start whose value differs in `new`.
     static func restartOnlyChanges(new: Configuration, old: Configuration) -> [ConfigError] {
-        var problems: [ConfigError] = []
-        if encoded(new.kafka) != encoded(old.kafka) {
-            problems.append(ConfigError(file: new.file, line: 0, path: "kafka", message: "changed, but the producer reads kafka settings only at start: restart the producer to apply them"))
-        }
         var newProducer = new.producer
         var oldProducer = old.producer
         newProducer.publicURL = nil
         oldProducer.publicURL = nil
-        if encoded(newProducer) != encoded(oldProducer) {
-            problems.append(ConfigError(file: new.file, line: 0, path: "producer", message: "changed, but the producer reads these settings (other than public_url) only at start: restart the producer to apply them"))
-        }
-        return problems
-    }
-
-    private static func encoded<T: Encodable>(_ value: T) -> Data? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return try? encoder.encode(value)
+        return [
+            StartOnlySetting("kafka", old.kafka).change(to: new.kafka, file: new.file, process: "the producer", detail: "kafka settings"),
+            StartOnlySetting("producer", oldProducer).change(
+                to: newProducer, file: new.file, process: "the producer", detail: "these settings (other than public_url)"),
+        ].compactMap { $0 }
     }
 }
