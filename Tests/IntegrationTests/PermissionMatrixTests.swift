@@ -35,6 +35,10 @@ import FoundationNetworking
         Endpoint(method: "POST", path: "/v1/jobs/{id}/trigger", body: ["inputs": ["topic": "matrix"]], permission: .trigger, allowedStatus: 202),
         Endpoint(method: "POST", path: "/v1/jobs/{id}/backfill",
                  body: ["from": "2026-01-01T00:00:00Z", "to": "2026-01-01T02:00:00Z"], permission: .backfill, allowedStatus: 202),
+        Endpoint(method: "POST", path: "/v1/jobs/{id}/cancel-queued", body: ["note": "matrix"], permission: .controlRuns, allowedStatus: 202),
+        Endpoint(method: "GET", path: "/v1/runs/m-{id}/control", permission: .read, allowedStatus: 404),
+        Endpoint(method: "POST", path: "/v1/runs/m-{id}/stop", body: ["app": "demo"], permission: .controlRuns, allowedStatus: 202),
+        Endpoint(method: "POST", path: "/v1/runs/m-{id}/rerun", body: ["inputs": ["topic": "matrix"]], permission: .trigger, allowedStatus: 404),
         Endpoint(method: "POST", path: "/v1/settings", permission: .administer, allowedStatus: 404),
         Endpoint(method: "DELETE", path: "/v1/jobs/{id}", permission: .editJobs, allowedStatus: 200),
     ]
@@ -42,9 +46,9 @@ import FoundationNetworking
     /// What each role may do, written out here rather than read from ``AccessRole``, so that a
     /// change of the role table fails this test.
     static let allowed: [AccessRole: Set<AccessPermission>] = [
-        .admin: [.read, .editJobs, .pauseResume, .trigger, .backfill, .administer],
-        .developer: [.read, .editJobs, .pauseResume, .trigger, .backfill],
-        .operator: [.read, .pauseResume, .trigger],
+        .admin: [.read, .editJobs, .pauseResume, .trigger, .backfill, .controlRuns, .administer],
+        .developer: [.read, .editJobs, .pauseResume, .trigger, .backfill, .controlRuns],
+        .operator: [.read, .pauseResume, .trigger, .controlRuns],
         .viewer: [.read],
     ]
 
@@ -97,7 +101,7 @@ import FoundationNetworking
         // The token's name is the actor of each change, including those the job's owner applies.
         let developer = TestTokens.name(of: .developer)
         let events = try await cluster.events().filter { $0.jobID?.hasPrefix("matrix-developer") == true }
-        for type in [EventType.jobCreated, .jobUpdated, .jobPaused, .jobResumed, .jobTriggered, .jobBackfilled, .jobDeleted] {
+        for type in [EventType.jobCreated, .jobUpdated, .jobPaused, .jobResumed, .jobTriggered, .jobBackfilled, .runStopRequested, .jobDeleted] {
             _ = try await cluster.waitForEvent("\(type.rawValue) by \(developer)") { $0.type == type && $0.actor == developer }
         }
         #expect(!events.contains { $0.actor == "loopback" })
