@@ -81,6 +81,14 @@ enum ConsoleRunControl {
             });
           }
 
+          // The records store learns of a new trigger a moment after it is written.
+          async function waitUntilKnown(id) {
+            for (let attempt = 0; attempt < 25; attempt++) {
+              if (await controlState(id).catch(function () { return null; })) return;
+              await new Promise(function (resolve) { setTimeout(resolve, 200); });
+            }
+          }
+
           function sameValue(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
           function isCut(inputs) {
@@ -113,6 +121,7 @@ enum ConsoleRunControl {
               try {
                 const answer = await App.post(runPath(run.trigger_id) + "/rerun", body);
                 close();
+                await waitUntilKnown(answer.trigger_id);
                 App.go("/runs/" + encodeURIComponent(answer.trigger_id));
               } catch (error) { App.notice(error.message, true); }
             }
@@ -165,7 +174,7 @@ enum ConsoleRunControl {
               const hash = location.hash;
               const tick = function () {
                 if (location.hash !== hash) return;
-                if (box.querySelector("button.primary")) { setTimeout(tick, 2000); return; }
+                if (box.querySelector("button.primary:not(:disabled)")) { setTimeout(tick, 2000); return; }
                 App.render();
               };
               setTimeout(tick, 2000);
