@@ -5,7 +5,7 @@ import Shared
 /// run with the same or edited inputs. docs/control-api.md describes each route.
 ///
 /// Stops and cancels are `type: cancel` messages on the `triggers` topic, keyed by app like
-/// the trigger they name, so they reach the worker that holds it after every earlier trigger
+/// the trigger they name, so they reach the worker that has it after every earlier trigger
 /// of the app. That worker stops the run in Dify or drops the trigger from its queue, and the
 /// result says `stopped` with `stopped_by` naming the caller. A re-run is a new trigger with
 /// `source: manual` and `rerun_of` naming the original. Each request publishes an audit event
@@ -14,9 +14,9 @@ struct RunControlAPI: Sendable {
     let context: ProducerContext
     let store: RecordStore
 
-    /// Longest `query` a re-run may set, in bytes.
+    /// Maximum size of the `query` a re-run may set, in bytes.
     static let maxQueryBytes = 64 * 1024
-    /// Longest `note` a stop or cancel may carry, in characters.
+    /// Maximum length of the `note` of a stop or cancel, in characters.
     static let maxNoteLength = 1000
 
     private var jobs: ControlAPI { ControlAPI(context: context) }
@@ -30,7 +30,7 @@ struct RunControlAPI: Sendable {
 
     // MARK: - State
 
-    /// Returns where the trigger stands and which actions the caller may take on it now.
+    /// Returns the trigger's state and the actions the caller may take on it now.
     func controlState(_ triggerID: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = CallerIdentity.current
         guard let lookup = try await find(triggerID) else {
@@ -57,7 +57,7 @@ struct RunControlAPI: Sendable {
 
     // MARK: - Stop and cancel
 
-    /// Stops a running run or cancels a queued trigger; the worker that holds it decides which.
+    /// Stops a running run or cancels a queued trigger. The worker that has the trigger decides which.
     ///
     /// The body may name the `app` of a trigger the records store does not know yet (a scheduled
     /// fire still queued, or an external trigger), and a `note` kept in the audit event.
@@ -90,8 +90,8 @@ struct RunControlAPI: Sendable {
         ])
     }
 
-    /// Cancels every trigger of the job that waits in a worker's queue or for its next attempt;
-    /// runs already started go on, and later fires still happen (pause the job to stop those).
+    /// Cancels every trigger of the job that waits in a worker's queue or for its next attempt.
+    /// Runs already started go on, and later fires still happen unless the job is paused.
     func cancelQueued(_ jobID: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try CallerIdentity.of(request)
         let body = try jobs.optionalObject(request)
@@ -99,7 +99,7 @@ struct RunControlAPI: Sendable {
         let job = try await jobs.existingJob(jobID)
 
         // NOTE: triggers emitted before the job moved to another app wait under the old app's
-        // key, on a partition this message does not reach; cancel those one by one.
+        // key, on a partition this message does not reach. Cancel those one by one.
         let message = try await publishCancel(app: job.app, actor: caller.actor, kind: "cancel_queued") { $0.targetJobID = jobID }
 
         var detail: [String: JSONValue] = ["via": .string("api"), "scope": .string("queued"), "request_id": .string(message.id)]
@@ -166,6 +166,8 @@ struct RunControlAPI: Sendable {
         let now = Date()
         var trigger = TriggerFactory.trigger(for: job, scheduledAt: now, source: .manual, emittedAt: now, id: TriggerID.random())
         trigger.inputs = inputs
+        // TODO: results do not record the question a chatflow run asked, so a re-run without
+        // `query` asks the job's current one, which may differ from the original's.
         if let query { trigger.policy?.query = query }
         trigger.actor = caller.actor
         trigger.rerunOf = triggerID
@@ -203,7 +205,7 @@ struct RunControlAPI: Sendable {
     }
 
     /// Checks `inputs` against the app's input form when this producer has the app under
-    /// `apps:`; an app it cannot ask is not checked, as with `validate`.
+    /// `apps:`. As with `validate`, inputs of an app it cannot reach are not checked.
     private func checkInputs(_ inputs: [String: JSONValue], job: Job) async throws {
         guard job.effectiveKind != .difyCleanup, context.configuration.apps[job.app] != nil else { return }
         let inspection: AppInspection

@@ -1,8 +1,8 @@
 import Foundation
 import Shared
 
-/// Where a trigger stands, as far as the records store shows: its run record when it ended,
-/// else its events.
+/// A trigger's state as the records store shows it: from its run record when it ended, else
+/// from its events.
 ///
 /// The store learns of a trigger from its first event: `job_triggered` or `rerun_triggered`
 /// for triggers made through the API, `throttled`, `run_started` or `retry_scheduled` from
@@ -15,7 +15,7 @@ struct RunLookup: Sendable {
         case queued
         /// An attempt is running in Dify.
         case running
-        /// It has a result, or its last event says it finished.
+        /// It has a result, or an event reports that it finished.
         case ended
     }
 
@@ -25,12 +25,12 @@ struct RunLookup: Sendable {
     var jobID: String?
     /// The final status, when the run ended.
     var status: String?
-    /// The finished run, when the store holds its record.
+    /// The finished run, when the store has its record.
     var record: RunRecord?
     /// The trigger this one re-runs, from its record or its `rerun_triggered` event.
     var rerunOf: String?
 
-    /// Longest trigger id accepted in a path, the same bound workers apply.
+    /// Maximum length of a trigger id in a path, the same bound workers apply.
     static let maxIDLength = 200
 
     /// Finds `triggerID` in `store`; returns nil when the store has neither a record nor an event of it.

@@ -165,7 +165,7 @@ struct RunExecutor: Sendable {
             var finalMessage = error.reason
 
             if let reason = control.stopReason {
-                // A stop asked for while the attempt failed ends the run instead of retrying it.
+                // A stop requested while the attempt failed ends the run, so it is not retried.
                 var result = ResultFactory.base(for: trigger, workerID: workerID, settings: settings)
                 result.workflowRunID = call.runID
                 result.taskID = call.taskID
