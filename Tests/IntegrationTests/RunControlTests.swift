@@ -7,7 +7,8 @@ import Testing
 @Suite(.serialized) struct RunControlTests {
     static let operatorActor = TestTokens.name(of: .operator)
 
-    /// A cluster whose demo app runs one request at a time, with the jobs `slow` and `report`.
+    /// Starts a cluster whose demo app runs one request at a time, with the jobs `slow`,
+    /// `report` and `flaky` (which waits 8 s before its second attempt).
     static func start(_ name: String) async throws -> (SchedulerCluster, ManagedProcess, ManagedProcess, ControlClient) {
         let cluster = try await SchedulerCluster.start(name: name)
         let config = try cluster.writeConfig("""
@@ -20,6 +21,11 @@ import Testing
                 app: demo
                 schedule: {every: 1h, start: "2099-01-01T00:00:00Z"}
                 inputs: {topic: first, mode: plain}
+              - id: flaky
+                app: demo
+                schedule: {every: 1h, start: "2099-01-01T00:00:00Z"}
+                inputs: {topic: flaky, mode: plain}
+                retry: {max_attempts: 3, initial_backoff: 8s, max_backoff: 8s}
             """, appSettings: "limits: {max_concurrency: 1}")
         try await cluster.createTopics(config: config)
         let worker = try cluster.startWorker(config: config, id: "\(name)-worker")
@@ -137,6 +143,37 @@ import Testing
         let event = try await cluster.waitForEvent("rerun_triggered") { $0.type == .rerunTriggered && $0.triggerID == rerun }
         #expect(event.actor == Self.operatorActor)
         #expect(event.detail?["rerun_of"] == .string(original))
+
+        #expect(await producer.terminate() == 0)
+        #expect(await worker.terminate() == 0)
+    }
+
+    @Test func cancelWhileWaitingForRetry() async throws {
+        let (cluster, producer, worker, api) = try await Self.start("run-control-retry")
+        defer { cluster.stop() }
+
+        // The first attempt gets a 503, so the trigger waits 8 s for its second attempt.
+        try await cluster.double("POST", "/_double/config", body: ["status": 503, "count": 1])
+        let waiting = try await trigger(api, job: "flaky", inputs: [:])
+        let retry = try await cluster.waitForEvent("retry_scheduled") { $0.type == .retryScheduled && $0.triggerID == waiting }
+        try await waitForState(api, waiting, "queued")
+
+        let stop = try await api.send("POST", "/v1/runs/\(waiting)/stop", actor: Self.operatorActor)
+        #expect(stop.status == 202, "\(stop.body)")
+        let results = try await cluster.waitForResults("the cancelled retry's result") { $0.contains { $0.triggerID == waiting } }
+        let result = try #require(results.first { $0.triggerID == waiting })
+        #expect(result.status == .stopped)
+        #expect(result.stoppedBy == Self.operatorActor)
+        #expect(result.error?.code == "cancelled")
+        #expect(result.error?.message.contains("waiting for attempt 2") == true)
+        #expect(result.attempts?.count == 1)
+
+        // Past the moment the second attempt was due, Dify saw only the first.
+        let due = retry.time.addingTimeInterval(10)
+        try await Task.sleep(for: .seconds(max(0, due.timeIntervalSinceNow)))
+        let runs = try await cluster.doubleRequests().filter { $0["path"] == "/v1/workflows/run" }
+        #expect(runs.count == 1)
+        #expect(try await cluster.results().filter { $0.triggerID == waiting }.count == 1)
 
         #expect(await producer.terminate() == 0)
         #expect(await worker.terminate() == 0)

@@ -60,6 +60,9 @@ actor TriggerDispatcher {
     private var waitingIDs: [String: Int] = [:]
     /// Triggers waiting for their `not_before` (pending retries), by trigger id.
     private var delayed: [String: QueuedTrigger] = [:]
+    /// Who asked to stop each running trigger, by trigger id, so that a retry of it published
+    /// before the stop took effect is cancelled when it arrives.
+    private var stopRequests: [String: String] = [:]
     private var draining = false
 
     init(
@@ -139,7 +142,9 @@ actor TriggerDispatcher {
         switch duplicateCheck(trigger) {
         case .run(let adopt):
             let queued = QueuedTrigger(trigger: trigger, partition: message.partition, offset: message.offset, receivedAt: Date(), adopt: adopt)
-            if trigger.effectiveKind == .difyCleanup, let cleanup {
+            if let actor = stopRequests.removeValue(forKey: trigger.id) {
+                await dropCancelled(queued, actor: actor)
+            } else if trigger.effectiveKind == .difyCleanup, let cleanup {
                 startCleanup(queued, runner: cleanup)
             } else if let notBefore = trigger.notBefore, notBefore > Date(), adopt == nil {
                 delay(queued, until: notBefore)
@@ -242,6 +247,7 @@ actor TriggerDispatcher {
         if let target = control.targetTriggerID {
             if let entry = running[target] {
                 stopping = true
+                stopRequests[target] = actor
                 logger.notice("stopping a run on request", [LogKey.triggerID: target, "actor": actor])
                 entry.control.requestStop(.cancelled(actor: actor))
             } else {
@@ -258,18 +264,23 @@ actor TriggerDispatcher {
         updateQueueMetrics()
 
         for queued in dropped {
-            let trigger = queued.trigger
-            logger.notice("queued trigger cancelled", [LogKey.triggerID: trigger.id, LogKey.jobID: trigger.jobID ?? "", "actor": actor])
-            var state = RunState(triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app, phase: .final, attempt: trigger.effectiveAttempt, workerID: workerID)
-            state.status = .stopped
-            runStates[trigger.id] = state
-            var result = ResultFactory.base(for: trigger, workerID: workerID, settings: executor.settings)
-            ResultFactory.markCancelled(&result, trigger: trigger, actor: actor)
-            _ = await executor.finish(result, trigger: trigger, partition: queued.partition, log: logger)
-            metrics.runs.increment(by: 1, [LogKey.app: trigger.app, LogKey.status: RunStatus.stopped.rawValue])
-            finish(partition: queued.partition, offset: queued.offset)
+            await dropCancelled(queued, actor: actor)
         }
         finish(partition: message.partition, offset: message.offset)
+    }
+
+    /// Ends a trigger that never started with a cancelled `stopped` result.
+    private func dropCancelled(_ queued: QueuedTrigger, actor: String) async {
+        let trigger = queued.trigger
+        logger.notice("queued trigger cancelled", [LogKey.triggerID: trigger.id, LogKey.jobID: trigger.jobID ?? "", "actor": actor])
+        var state = RunState(triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app, phase: .final, attempt: trigger.effectiveAttempt, workerID: workerID)
+        state.status = .stopped
+        runStates[trigger.id] = state
+        var result = ResultFactory.base(for: trigger, workerID: workerID, settings: executor.settings)
+        ResultFactory.markCancelled(&result, trigger: trigger, actor: actor)
+        _ = await executor.finish(result, trigger: trigger, partition: queued.partition, log: logger)
+        metrics.runs.increment(by: 1, [LogKey.app: trigger.app, LogKey.status: RunStatus.stopped.rawValue])
+        finish(partition: queued.partition, offset: queued.offset)
     }
 
     /// Removes and returns the matching triggers that wait in an app queue or for their `not_before`.
@@ -393,6 +404,7 @@ actor TriggerDispatcher {
         var state = RunState(triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app, phase: .final, attempt: trigger.effectiveAttempt, workerID: workerID)
         switch report {
         case .finished(let result):
+            stopRequests[trigger.id] = nil
             state.status = result.status
             metrics.runs.increment(by: 1, [LogKey.app: app.name, LogKey.status: result.status.rawValue])
             if let milliseconds = result.runTimeMilliseconds {
@@ -444,6 +456,7 @@ actor TriggerDispatcher {
 
     private func cleanupEnded(_ queued: QueuedTrigger, status: RunStatus) {
         let trigger = queued.trigger
+        stopRequests[trigger.id] = nil
         if running[trigger.id]?.attempt == trigger.effectiveAttempt {
             running[trigger.id] = nil
         }
