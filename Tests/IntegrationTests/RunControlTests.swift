@@ -119,6 +119,15 @@ import Testing
         let viewer = try await api.send("POST", "/v1/runs/\(original)/rerun", actor: TestTokens.name(of: .viewer))
         #expect(viewer.status == 403)
 
+        // The control view offers each role only what it may do.
+        let viewerActions = try await api.send("GET", "/v1/runs/\(original)/control", actor: TestTokens.name(of: .viewer)).body
+        #expect(viewerActions["state"] == "ended")
+        #expect(viewerActions["actions"]?["rerun"] == false)
+        let operatorActions = try await api.send("GET", "/v1/runs/\(original)/control", actor: Self.operatorActor).body
+        #expect(operatorActions["actions"]?["rerun"] == true)
+        #expect(operatorActions["actions"]?["stop"] == false)
+        #expect(operatorActions["role"] == "operator")
+
         let reply = try await api.send("POST", "/v1/runs/\(original)/rerun", body: ["inputs": ["topic": "second"]], actor: Self.operatorActor)
         #expect(reply.status == 202, "\(reply.body)")
         #expect(reply.body["edited_inputs"] == ["topic"])
