@@ -210,7 +210,7 @@ import Testing
         throw TestTimeout(activity: "waiting for \(triggerID) to be \(state); last answer \(last.compactText())", timeout: timeout)
     }
 
-    /// Waits until the records store holds the run of `triggerID` and returns it.
+    /// Waits until the records store has the run of `triggerID` and returns it.
     private func waitForRecord(_ api: ControlClient, _ triggerID: String, timeout: Duration = .seconds(40)) async throws -> JSONValue {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
