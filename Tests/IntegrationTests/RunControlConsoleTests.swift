@@ -64,7 +64,12 @@ import Testing
         let rerunResult = try #require(results.first { $0.triggerID == rerun })
         #expect(rerunResult.rerunOf == finished)
         #expect(rerunResult.inputs?["topic"] == "from-console")
-        #expect(results.filter { $0.status == .stopped && $0.stoppedBy == "loopback" }.count == 2)
+        #expect(results.filter { $0.status == .stopped && $0.stoppedBy == "loopback" }.count == 4)
+        let backlog = checks["backlog"] as? [String] ?? []
+        #expect(backlog.count == 2)
+        for id in backlog {
+            #expect(results.first { $0.triggerID == id }?.error?.code == "cancelled", "\(id)")
+        }
 
         #expect(await producer.terminate() == 0)
         #expect(await worker.terminate() == 0)
@@ -145,6 +150,16 @@ import Testing
             wait_for("document.getElementById('run-stopped-by') !== null", "the cancelled trigger's record", 30)
             check("queued_stopped_by", evaluate("document.getElementById('run-stopped-by').textContent"))
             check("queued_error", evaluate("document.getElementById('run-error').textContent"))
+
+            # Two more wait behind the slow run; one click cancels both through the job.
+            backlog = [api("POST", "/v1/jobs/slow/trigger", {"inputs": {"topic": "console-backlog-%d" % n}})["trigger_id"] for n in range(2)]
+            wait_for_state(backlog[0], "queued")
+            open_page("#/runs/" + backlog[0])
+            wait_for("document.getElementById('job-cancel-queued') !== null", "the job's Cancel queued button")
+            confirm("job-cancel-queued")
+            wait_for("document.getElementById('notice').textContent.indexOf('every queued run') >= 0", "the job cancel notice")
+            wait_for("document.getElementById('run-stopped-by') !== null", "the first backlog trigger's record", 30)
+            check("backlog", backlog)
 
             open_page("#/runs/" + running)
             wait_for("document.getElementById('run-stop') !== null", "the Stop button")

@@ -24,7 +24,8 @@ enum ConsoleRunControl {
               "control.rerunInputsAll": "Inputs (JSON object); the original's were not stored, so give every input",
               "control.query": "Query (chatflow)", "control.send": "Re-run", "control.close": "Close",
               "control.invalidInputs": "Inputs must be a JSON object.", "control.pending": "Not finished yet: this page reloads until it ends.",
-              "control.stoppedBy": "Stopped by"
+              "control.stoppedBy": "Stopped by", "control.cancelJob": "Cancel every queued run of this job",
+              "control.cancelJobSent": "Cancel requested for every queued run of the job; running runs go on."
             },
             "zh-CN": {
               "control.state": "状态", "control.queued": "排队中", "control.running": "运行中", "control.ended": "已结束",
@@ -36,7 +37,8 @@ enum ConsoleRunControl {
               "control.rerunInputsAll": "输入（JSON 对象）；原运行的输入未保存，请填写全部输入",
               "control.query": "问题（chatflow）", "control.send": "重新运行", "control.close": "关闭",
               "control.invalidInputs": "输入必须是 JSON 对象。", "control.pending": "尚未结束：本页会自动刷新直到运行结束。",
-              "control.stoppedBy": "停止人"
+              "control.stoppedBy": "停止人", "control.cancelJob": "取消该作业所有排队中的运行",
+              "control.cancelJobSent": "已请求取消该作业所有排队中的运行；正在运行的不受影响。"
             }
           };
           Object.keys(TEXTS).forEach(function (lang) {
@@ -87,6 +89,13 @@ enum ConsoleRunControl {
               if (await controlState(id).catch(function () { return null; })) return;
               await new Promise(function (resolve) { setTimeout(resolve, 200); });
             }
+          }
+
+          function cancelJobButton(jobID) {
+            return confirmButton("job-cancel-queued", t("control.cancelJob"), async function () {
+              await App.post("/v1/jobs/" + encodeURIComponent(jobID) + "/cancel-queued", {});
+              App.notice(t("control.cancelJobSent"));
+            });
           }
 
           function sameValue(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
@@ -168,6 +177,7 @@ enum ConsoleRunControl {
               const box = el("div", { class: "run-control", id: "run-control" });
               if (state.rerun_of) box.append(el("p", { id: "run-rerun-of" }, t("control.rerunOf") + " ", runLink(state.rerun_of)));
               if (state.actions && (state.actions.stop || state.actions.cancel)) box.append(el("p", {}, stopButton(id, state.state)));
+              if (state.actions && state.actions.cancel && state.job_id) box.append(el("p", {}, cancelJobButton(state.job_id)));
               box.append(el("p", { class: "muted", text: t("control.pending") }));
               root.append(box);
               // Reload until the run ends, but never under a half-confirmed click.
