@@ -20,7 +20,9 @@ import FoundationNetworking
         var allowedStatus: Int
     }
 
-    /// In the order they are called for each role: the delete comes last.
+    /// In the order they are called for each role: the delete comes last. `{run}` is unique to
+    /// each test run, because the records store in the working directory outlives a run and a
+    /// stop request makes its trigger known there.
     static let endpoints: [Endpoint] = [
         Endpoint(method: "GET", path: "/healthz", permission: nil, allowedStatus: 200),
         Endpoint(method: "GET", path: "/readyz", permission: nil, allowedStatus: 200),
@@ -36,9 +38,9 @@ import FoundationNetworking
         Endpoint(method: "POST", path: "/v1/jobs/{id}/backfill",
                  body: ["from": "2026-01-01T00:00:00Z", "to": "2026-01-01T02:00:00Z"], permission: .backfill, allowedStatus: 202),
         Endpoint(method: "POST", path: "/v1/jobs/{id}/cancel-queued", body: ["note": "matrix"], permission: .controlRuns, allowedStatus: 202),
-        Endpoint(method: "GET", path: "/v1/runs/m-{id}/control", permission: .read, allowedStatus: 404),
-        Endpoint(method: "POST", path: "/v1/runs/m-{id}/stop", body: ["app": "demo"], permission: .controlRuns, allowedStatus: 202),
-        Endpoint(method: "POST", path: "/v1/runs/m-{id}/rerun", body: ["inputs": ["topic": "matrix"]], permission: .trigger, allowedStatus: 404),
+        Endpoint(method: "GET", path: "/v1/runs/m-{id}-{run}/control", permission: .read, allowedStatus: 404),
+        Endpoint(method: "POST", path: "/v1/runs/m-{id}-{run}/stop", body: ["app": "demo"], permission: .controlRuns, allowedStatus: 202),
+        Endpoint(method: "POST", path: "/v1/runs/m-{id}-{run}/rerun", body: ["inputs": ["topic": "matrix"]], permission: .trigger, allowedStatus: 404),
         Endpoint(method: "POST", path: "/v1/settings", permission: .administer, allowedStatus: 404),
         Endpoint(method: "DELETE", path: "/v1/jobs/{id}", permission: .editJobs, allowedStatus: 200),
     ]
@@ -67,6 +69,7 @@ import FoundationNetworking
             + [("no token", nil, nil), ("wrong token", "Bearer not-a-configured-token-123456", nil),
                ("basic scheme", "Basic YWRtaW46YWRtaW4=", nil)]
 
+        let runTag = UUID().uuidString.prefix(8).lowercased()
         var failures: [String] = []
         for caller in callers {
             let id = "matrix-\(caller.label.replacingOccurrences(of: " ", with: "-"))"
@@ -74,7 +77,7 @@ import FoundationNetworking
             #expect(setup.status == 201, "setting up \(id): \(setup.body)")
 
             for endpoint in Self.endpoints {
-                let path = endpoint.path.replacingOccurrences(of: "{id}", with: id)
+                let path = endpoint.path.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{run}", with: runTag)
                 let body = endpoint.body.map { Self.substitute($0, id: id) }
                 let reply = try await api.send(endpoint.method, path, body: body, authorization: caller.authorization)
                 let expected: Int
