@@ -48,12 +48,15 @@ final class ConsoleBrowser: Sendable {
         try? FileManager.default.removeItem(at: profile)
     }
 
-    /// Runs the DevTools script against the console at `baseURL`; returns its JSON report.
+    /// Runs a DevTools script (by default ``script``) against the console at `baseURL`;
+    /// returns its JSON report.
     ///
     /// - Throws: ``ProcessError`` with the script's output when it fails or hangs.
-    func check(baseURL: String, plan: [String: String], screenshots: URL, timeout: Duration = .seconds(180)) async throws -> [String: Any] {
+    func check(
+        baseURL: String, plan: [String: String], screenshots: URL, timeout: Duration = .seconds(180), script text: String = ConsoleBrowser.script
+    ) async throws -> [String: Any] {
         let script = ManagedProcess.outputDirectory.appendingPathComponent("console_devtools.py")
-        try Self.script.write(to: script, atomically: true, encoding: .utf8)
+        try text.write(to: script, atomically: true, encoding: .utf8)
         let planFile = ManagedProcess.outputDirectory.appendingPathComponent("console-plan.json")
         try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
         try FileManager.default.createDirectory(at: screenshots, withIntermediateDirectories: true)

@@ -239,7 +239,7 @@ struct ControlAPI: Sendable {
 
     // MARK: - Helpers
 
-    private func existingJob(_ id: String) async throws -> Job {
+    func existingJob(_ id: String) async throws -> Job {
         guard JobValidator.isValidID(id) else {
             throw HTTPError.badRequest("\"\(id)\" is not a valid job id: use 1-128 letters, digits, '.', '_' or '-'", field: "id")
         }
@@ -313,7 +313,7 @@ struct ControlAPI: Sendable {
         return job
     }
 
-    private func optionalObject(_ request: HTTPRequest) throws -> [String: JSONValue] {
+    func optionalObject(_ request: HTTPRequest) throws -> [String: JSONValue] {
         guard !request.body.isEmpty else { return [:] }
         guard case .object(let members) = try request.jsonBody() else {
             throw HTTPError.badRequest("the body must be a JSON object", field: "body")
@@ -331,7 +331,7 @@ struct ControlAPI: Sendable {
         return date
     }
 
-    private func publish(_ event: ScheduleEvent) async {
+    func publish(_ event: ScheduleEvent) async {
         do {
             try await context.publisher.publish(event: event)
         } catch {

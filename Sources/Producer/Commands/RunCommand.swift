@@ -13,6 +13,7 @@ enum RunCommand {
         [
             ControlAPI(context: context),
             RecordsComponent(records: records),
+            RunControlAPI(context: context, store: records.store),
         ]
     }
 

@@ -14,6 +14,7 @@ enum ConsoleAssets {
         <script src="/console/app.js" defer></script>
         <script src="/console/views.js" defer></script>
         <script src="/console/signin.js" defer></script>
+        <script src="/console/run-control.js" defer></script>
         </head>
         <body>
         <header>

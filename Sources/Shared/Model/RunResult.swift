@@ -44,6 +44,8 @@ public struct RunResult: Codable, Hashable, Sendable {
     /// Set when the worker gave up on a run that may still be going on in Dify.
     public var mayStillRun: Bool?
     public var traceID: String?
+    /// The trigger this run re-runs, copied from the trigger.
+    public var rerunOf: String?
 
     public init(triggerID: String, app: String, status: RunStatus) {
         self.version = RunResult.currentVersion
@@ -75,6 +77,7 @@ public struct RunResult: Codable, Hashable, Sendable {
         case traceID = "trace_id"
         case conversationID = "conversation_id"
         case messageID = "message_id"
+        case rerunOf = "rerun_of"
     }
 }
 

@@ -63,6 +63,10 @@ public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
     case jobResumed = "job_resumed"
     case jobTriggered = "job_triggered"
     case jobBackfilled = "job_backfilled"
+    /// Someone asked to stop a running run, cancel a queued trigger, or cancel a job's queued triggers.
+    case runStopRequested = "run_stop_requested"
+    /// Someone re-ran a finished run; the event's trigger is the new one.
+    case rerunTriggered = "rerun_triggered"
 }
 
 /// A fact or a rule outcome that may notify people, published to the `alerts` topic.

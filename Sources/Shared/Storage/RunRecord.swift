@@ -26,6 +26,8 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var attemptCount: Int
     public var nodeCount: Int
     public var workerID: String?
+    /// The trigger this run re-runs.
+    public var rerunOf: String?
 
     // Detail fields.
     public var taskID: String?
@@ -43,9 +45,11 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var traceID: String?
     /// The top-level nodes of the trace; nodes inside iterations and loops are read per round.
     public var nodes: [NodeRecord]?
+    /// Trigger ids of the recorded re-runs of this run, oldest first; a re-run is recorded once it ends.
+    public var reruns: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case app, kind, status, source, currency, attempts, inputs, outputs, answer, nodes
+        case app, kind, status, source, currency, attempts, inputs, outputs, answer, nodes, reruns
         case triggerID = "trigger_id"
         case jobID = "job_id"
         case workflowRunID = "workflow_run_id"
@@ -71,6 +75,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
         case stoppedBy = "stopped_by"
         case mayStillRun = "may_still_run"
         case traceID = "trace_id"
+        case rerunOf = "rerun_of"
     }
 }
 

@@ -131,6 +131,10 @@ enum StoreMigrations {
             "CREATE INDEX alerts_by_time ON alerts (time, id)",
             "CREATE INDEX alerts_by_job ON alerts (job_id, time)",
         ]),
+        Migration(version: 2, name: "add the re-run link to runs", statements: [
+            "ALTER TABLE runs ADD COLUMN rerun_of TEXT",
+            "CREATE INDEX runs_by_rerun_of ON runs (rerun_of)",
+        ]),
     ]
 
     /// Brings the schema up to the latest version; returns the versions applied now.
