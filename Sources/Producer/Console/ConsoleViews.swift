@@ -11,7 +11,7 @@ enum ConsoleViews {
           const EVENT_TYPES = ["emitted", "misfired", "skipped_overlap", "throttled", "expired", "rejected", "duplicate",
             "retry_scheduled", "run_started", "run_adopted", "run_finished", "zombie", "stop_requested", "alert_sent",
             "alert_failed", "job_created", "job_updated", "job_deleted", "job_rejected", "job_paused", "job_resumed",
-            "job_triggered", "job_backfilled"];
+            "job_triggered", "job_backfilled", "output_delivered", "output_failed"];
 
           // MARK: filter controls
           function select(name, label, options, value, anyLabel) {
