@@ -1,0 +1,32 @@
+/// The run whose end triggers a chained job: what the child's `parent.*` placeholders show and
+/// what its trigger and record link back to.
+public struct ChainParent: Codable, Hashable, Sendable {
+    public var jobID: String
+    public var triggerID: String
+    public var status: RunStatus
+    public var outputs: JSONValue?
+    /// The chatflow or completion answer, or a workflow's streamed text.
+    public var answer: String?
+    public var error: RunError?
+
+    public init(jobID: String, triggerID: String, status: RunStatus, outputs: JSONValue? = nil, answer: String? = nil, error: RunError? = nil) {
+        self.jobID = jobID
+        self.triggerID = triggerID
+        self.status = status
+        self.outputs = outputs
+        self.answer = answer
+        self.error = error
+    }
+
+    /// The parent of a chain from a final result; nil when the result names no job.
+    public init?(result: RunResult) {
+        guard let jobID = result.jobID else { return nil }
+        self.init(jobID: jobID, triggerID: result.triggerID, status: result.status, outputs: result.outputs, answer: result.answer, error: result.error)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, outputs, answer, error
+        case jobID = "job_id"
+        case triggerID = "trigger_id"
+    }
+}
