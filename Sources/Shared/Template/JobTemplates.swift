@@ -172,6 +172,11 @@ public enum JobTemplates {
 public struct RenderedInputs: Sendable, Hashable {
     public var inputs: [String: JSONValue]
     public var query: String?
+
+    public init(inputs: [String: JSONValue], query: String?) {
+        self.inputs = inputs
+        self.query = query
+    }
 }
 
 /// A job whose templates do not compile, with one problem per bad template.
