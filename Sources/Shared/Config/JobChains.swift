@@ -50,6 +50,14 @@ public enum JobChains {
         return nil
     }
 
+    /// Finds a loop that `changed` jobs would close once written over `existing` (the registry),
+    /// looking only from the changed jobs; nil when there is none.
+    public static func loop(writing changed: [Job], over existing: [String: Job]) -> [String]? {
+        var merged = existing
+        for job in changed { merged[job.id] = job }
+        return loop(in: merged, from: changed.map(\.id).sorted())
+    }
+
     /// Returns the children named by a job in `jobs` that are not in `known`, as (parent, field, child).
     public static func unknownChildren(in jobs: [Job], known: Set<String>) -> [(jobID: String, field: String, childID: String)] {
         var unknown: [(String, String, String)] = []
