@@ -55,6 +55,14 @@ struct DeliveryValidationTests {
         #expect(Self.messages(Self.job(DeliverySpec(channels: ["team-chat"], content: "summary"))).first?.hasPrefix("deliver.content: unknown content \"summary\"") == true)
     }
 
+    @Test func templateIsCompiled() {
+        let good = DeliverySpec(channels: ["team-chat"], template: "Sales for {{ previous_day.start | date: \"yyyy-MM-dd\" }}: {{ outputs.total }} ({{ status }})")
+        #expect(Self.messages(Self.job(good)) == [])
+        let bad = Self.messages(Self.job(DeliverySpec(channels: ["team-chat"], template: "{{ output.total }}")))
+        #expect(bad.count == 1)
+        #expect(bad.first?.hasPrefix("deliver.template: template in job \"daily-report\": {{ output.total }}") == true)
+    }
+
     @Test func duplicateChannelIsRejected() {
         #expect(Self.messages(Self.job(DeliverySpec(channels: ["team-chat", "team-chat"], content: "answer"))) == ["deliver.channels[1]: channel \"team-chat\" is listed twice: list each channel once"])
     }

@@ -286,6 +286,7 @@ enum ConsoleViews {
               fact("runs.tokens", App.number(run.total_tokens)),
               fact("run.price", run.total_price !== undefined ? run.total_price + " " + (run.currency || "") : null),
               fact("run.steps", run.total_steps), fact("run.worker", run.worker_id)));
+            if (App.views.runLinks) App.views.runLinks(root, run);
             if (run.may_still_run) root.append(el("p", { class: "notice", text: t("run.mayStillRun") }));
             if (run.error_code || run.error_message) {
               root.append(el("h2", { text: t("run.error") }),

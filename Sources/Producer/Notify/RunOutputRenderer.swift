@@ -19,6 +19,7 @@ struct RunOutputRenderer: Sendable {
     func message(for result: RunResult, job: Job, spec: DeliverySpec, language: AlertWording.Language) throws(Failure) -> OutputMessage {
         let content = spec.effectiveContent(kind: job.effectiveKind) ?? .answer
         let zh = language == .chinese
+        let link = AlertNotice.runLink(publicURL: publicURL, triggerID: result.triggerID)
         var body: String
         switch content {
         case .answer:
@@ -26,9 +27,14 @@ struct RunOutputRenderer: Sendable {
         case .output:
             body = try outputText(result, path: spec.output ?? "", required: result.status.outcome == .success)
         case .template:
-            // TODO: render spec.template with the template engine over the run's outputs once
-            // it is merged; until then a template delivery fails with this reason.
-            throw Failure(reason: "template_unavailable", message: "templates in deliver are not supported by this build: use content: answer or content: output")
+            // Validation compiled the template already; a job read before that check existed
+            // fails here with the same message.
+            do {
+                let template = try DeliveryTemplate.compile(spec.template ?? "")
+                body = template.renderText(DeliveryTemplate.context(job: job, result: result, runLink: link))
+            } catch {
+                throw Failure(reason: "template_invalid", message: "deliver.template: \(error.description)")
+            }
         }
 
         if result.status.outcome != .success {
@@ -41,8 +47,7 @@ struct RunOutputRenderer: Sendable {
         }
 
         return OutputMessage(
-            title: title(result, job: job, spec: spec, zh: zh), text: body,
-            link: AlertNotice.runLink(publicURL: publicURL, triggerID: result.triggerID),
+            title: title(result, job: job, spec: spec, zh: zh), text: body, link: link,
             jobID: result.jobID, triggerID: result.triggerID, status: result.status, content: content.rawValue)
     }
 
@@ -50,10 +55,9 @@ struct RunOutputRenderer: Sendable {
     /// that did not succeed adds its status.
     func title(_ result: RunResult, job: Job, spec: DeliverySpec, zh: Bool) -> String {
         var title = spec.title ?? job.id
-        if spec.title == nil, let scheduledAt = result.scheduledAt {
-            let notice = AlertNotice(alert: Alert(kind: .success, severity: .info, jobID: job.id, app: job.app, triggerID: result.triggerID, status: result.status, message: ""),
-                scheduledAt: scheduledAt, timezone: job.schedule.timezone)
-            if let scheduled = notice.scheduledText { title += " · " + scheduled }
+        if spec.title == nil, let scheduledAt = result.scheduledAt, let format = try? TemplateDateFormat("yyyy-MM-dd HH:mm") {
+            let zone = (try? ZoneRules.named(job.schedule.timezone ?? "UTC")) ?? ZoneRules.utc
+            title += " · \(format.format(TemplateTime(scheduledAt, zone: zone))) (\(zone.identifier))"
         }
         if result.status.outcome != .success {
             title = (zh ? "【\(result.status.rawValue)】" : "[\(result.status.rawValue)] ") + title

@@ -50,11 +50,15 @@ struct DeliveryValidator {
                 problems.append(JobProblem(field: "deliver.output", message: "content: output needs output: VARIABLE, the name of the workflow output to send"))
             }
         case .template?:
-            if (deliver.template ?? "").isEmpty {
-                problems.append(JobProblem(field: "deliver.template", message: "content: template needs template: TEXT, such as \"Report for {{ outputs.date }}: {{ outputs.summary }}\""))
+            if let template = deliver.template, !template.isEmpty {
+                do {
+                    _ = try DeliveryTemplate.compile(template)
+                } catch {
+                    problems.append(JobProblem(field: "deliver.template", message: "template in job \"\(job.id)\": \(error.description)"))
+                }
+            } else {
+                problems.append(JobProblem(field: "deliver.template", message: "content: template needs template: TEXT, such as \"Summary: {{ outputs.summary }}\""))
             }
-            // TODO: compile the template with the input template engine once it is merged, so
-            // an unknown placeholder is rejected here rather than at delivery.
         default:
             break
         }

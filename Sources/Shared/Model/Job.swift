@@ -38,6 +38,10 @@ public struct Job: Codable, Hashable, Sendable {
     public var cleanup: CleanupSettings?
     /// Where the run's output is sent when the run ends: channels, content and when.
     public var deliver: DeliverySpec?
+    /// Jobs to trigger when a run of this job succeeds (`succeeded` or `partial_succeeded`).
+    public var onSuccess: [String]?
+    /// Jobs to trigger when a run of this job fails (`failed`, `timed_out`, `expired`, `rejected`).
+    public var onFailure: [String]?
 
     public init(id: String, app: String, schedule: ScheduleSpec) {
         self.id = id
@@ -58,6 +62,8 @@ public struct Job: Codable, Hashable, Sendable {
         case expectedTokens = "expected_tokens"
         case storeIO = "store_io"
         case managedBy = "managed_by"
+        case onSuccess = "on_success"
+        case onFailure = "on_failure"
     }
 
     // MARK: - Defaults
