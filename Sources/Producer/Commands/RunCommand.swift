@@ -50,7 +50,7 @@ enum RunCommand {
                 handler: gate.guarding(router.handler))
 
             // Stopped in reverse: the HTTP server first, the scheduler last.
-            let notifier: [any Service] = configuration.channels.isEmpty ? [] : [NotifierService(configuration: configuration, logger: logger)]
+            let notifier: [any Service] = configuration.channels.isEmpty ? [] : [NotifierService(configuration: configuration, logger: logger, registry: context.registry)]
             let services: [any Service] = [scheduling] + components.flatMap { $0.services() } + notifier + [server]
             try await ServiceGroup(services: services, gracePeriod: .seconds(30), logger: logger).run()
             return 0

@@ -107,6 +107,39 @@ extension NotifierService {
         return false
     }
 
+    // MARK: - Jobs
+
+    /// The jobs of one `jobs` partition and when they were read.
+    struct RegistrySnapshot: Sendable {
+        var readAt: ContinuousClock.Instant
+        var jobs: [String: Job]
+    }
+
+    /// How long a partition's jobs are used before they are read again, so a job changed
+    /// through the API delivers with its new `deliver` block at most this much later.
+    static let registryRefresh: Duration = .seconds(10)
+
+    /// The job `jobID` as the registry holds it, or nil without a registry or when the job is
+    /// not there (jobs from the configuration file are looked up by the caller).
+    ///
+    /// `jobs` and `results` have the same partition count and key, so the job is on the `jobs`
+    /// partition with the result's number. A failed read keeps the jobs read before.
+    func currentJob(_ jobID: String?, partition: Int) async -> Job? {
+        guard let registry, let jobID else { return nil }
+        let snapshot = state.withLock { $0.registryJobs[partition] }
+        if let snapshot, ContinuousClock.now - snapshot.readAt < Self.registryRefresh {
+            return snapshot.jobs[jobID]
+        }
+        do {
+            let jobs = try await registry.jobs(partitions: [partition])
+            state.withLock { $0.registryJobs[partition] = RegistrySnapshot(readAt: .now, jobs: jobs) }
+            return jobs[jobID]
+        } catch {
+            logger.warning("jobs not read from the registry", [LogKey.partition: "\(partition)", LogKey.error: "\(error)"])
+            return snapshot?.jobs[jobID]
+        }
+    }
+
     // MARK: - Events
 
     /// What one delivery did so far.

@@ -21,6 +21,8 @@ final class NotifierService: Service {
 
     let configuration: Configuration
     private let jobs: JobLookup
+    /// Where jobs made through the API or the console are read for their `deliver` block.
+    let registry: JobRegistry?
     let logger: Logger
     private let environment: [String: String]
     private let stopSignal = FirstOutcome<Void>()
@@ -37,6 +39,8 @@ final class NotifierService: Service {
         var resultProgress = OffsetProgress()
         /// Trigger id and channel of each output delivered or being delivered.
         var deliveries = RecentIDs(capacity: 100_000)
+        /// Jobs of each `jobs` partition as last read from the registry.
+        var registryJobs: [Int: RegistrySnapshot] = [:]
         /// Scheduled instants of recent runs by trigger id, for alerts that lack one.
         var scheduled: [String: Date] = [:]
         var scheduledOrder: [String] = []
@@ -56,9 +60,10 @@ final class NotifierService: Service {
         }
     }
 
-    init(configuration: Configuration, logger: Logger, jobs: JobLookup? = nil,
+    init(configuration: Configuration, logger: Logger, jobs: JobLookup? = nil, registry: JobRegistry? = nil,
          environment: [String: String] = ProcessInfo.processInfo.environment, appRuleInterval: Duration = .seconds(15)) {
         self.configuration = configuration
+        self.registry = registry
         let configured = Dictionary(configuration.jobs.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         self.jobs = jobs ?? { configured[$0] }
         self.logger = logger.with(["component": "notifier"])
@@ -150,7 +155,8 @@ final class NotifierService: Service {
         for alert in alerts {
             await publishPersistently("alert") { try await publisher.publish(alert: alert) }
         }
-        let units = deliveryUnits(for: result, job: job, directory: directory)
+        let deliveryJob = await currentJob(result.jobID, partition: message.partition) ?? job
+        let units = deliveryUnits(for: result, job: deliveryJob, directory: directory)
         finishResult(message, consumer: consumer, units: units, publisher: publisher, group: &group)
     }
 
