@@ -133,7 +133,8 @@ import Testing
         #expect(receiver.count("/wecom") >= 6)
         #expect(receiver.count("/dingtalk") == 2)
         #expect(receiver.count("/feishu") == 2)
-        #expect(events.allSatisfy { $0.triggerID == result.triggerID && $0.jobID == "daily-summary" })
+        #expect(events.allSatisfy { $0.triggerID == result.triggerID })
+        #expect(events.allSatisfy { $0.jobID == "daily-summary" })
 
         // The WeCom parts, in order, hold every paragraph once, with numbered titles and the
         // run link only on the last part.
@@ -147,7 +148,8 @@ import Testing
             #expect(joined.components(separatedBy: "段落标记\(index)。").count == 2, "paragraph \(index)")
         }
         let dingtalk = receiver.bodies.withLock { $0["/dingtalk"] ?? [] }.compactMap { $0["markdown"]?["text"]?.stringValue }.joined()
-        #expect(dingtalk.contains("段落标记1。") && dingtalk.contains("段落标记40。"))
+        #expect(dingtalk.contains("段落标记1。"))
+        #expect(dingtalk.contains("段落标记40。"))
 
         // One mail with the whole answer in its plain-text part.
         let mails = smtp.mails()
@@ -175,7 +177,7 @@ import Testing
         await worker.terminate()
     }
 
-    /// The decoded text/plain part of a MIME mail whose parts are base64.
+    /// Decodes the text/plain part of a MIME mail whose parts are base64.
     static func plainText(ofMail data: String) -> String? {
         let lines = data.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
         guard let start = lines.firstIndex(where: { $0.hasPrefix("Content-Type: text/plain") }) else { return nil }

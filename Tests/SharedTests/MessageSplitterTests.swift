@@ -72,7 +72,8 @@ struct MessageSplitterTests {
             #expect(fences % 2 == 0, "unbalanced fence in: \(part)")
         }
         let inner = parts.dropFirst().dropLast()
-        #expect(inner.allSatisfy { $0.hasPrefix("```swift\n") && $0.hasSuffix("\n```") })
+        #expect(inner.allSatisfy { $0.hasPrefix("```swift\n") })
+        #expect(inner.allSatisfy { $0.hasSuffix("\n```") })
         #expect(parts.last?.hasSuffix("Outro") == true)
         let allCode = parts.flatMap { $0.split(separator: "\n") }.filter { $0.hasPrefix("let value") }
         #expect(allCode.count == 40)

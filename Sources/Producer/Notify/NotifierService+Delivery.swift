@@ -6,10 +6,10 @@ extension NotifierService {
     /// notifier stopped before the outcome was known.
     typealias DeliveryUnit = @Sendable () async -> ScheduleEvent?
 
-    /// Longest time one part waits for the channel's rate limit before the delivery fails.
+    /// Maximum time one part waits for the channel's rate limit before the delivery fails.
     static let rateLimitWait: Duration = .seconds(600)
 
-    /// The key that marks one run's output as handled on one channel.
+    /// Returns the key that marks one run's output as handled on one channel.
     static func deliveryKey(triggerID: String, channel: String) -> String {
         triggerID + "\u{0}" + channel
     }
@@ -119,7 +119,7 @@ extension NotifierService {
     /// through the API delivers with its new `deliver` block at most this much later.
     static let registryRefresh: Duration = .seconds(10)
 
-    /// The job `jobID` as the registry holds it, or nil without a registry or when the job is
+    /// Returns the job `jobID` as the registry stores it, or nil without a registry or when the job is
     /// not there (jobs from the configuration file are looked up by the caller).
     ///
     /// `jobs` and `results` have the same partition count and key, so the job is on the `jobs`
@@ -142,7 +142,7 @@ extension NotifierService {
 
     // MARK: - Events
 
-    /// What one delivery did so far.
+    /// Progress of one delivery: parts planned and sent, attempts and time spent.
     struct OutputProgress: Sendable, Hashable {
         var parts: Int
         var cut: Bool
@@ -158,7 +158,7 @@ extension NotifierService {
         case failed(reason: String, error: String)
     }
 
-    /// The `output_delivered` or `output_failed` event of one run on one channel. Its id is
+    /// Builds the `output_delivered` or `output_failed` event of one run on one channel. Its id is
     /// derived from the trigger id and the channel, so the records store keeps one row even
     /// if the event is published twice.
     static func outputEvent(_ result: RunResult, channel: String, type: String?, progress: OutputProgress? = nil, outcome: OutputOutcome) -> ScheduleEvent {

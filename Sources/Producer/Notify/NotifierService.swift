@@ -21,7 +21,7 @@ final class NotifierService: Service {
 
     let configuration: Configuration
     private let jobs: JobLookup
-    /// Where jobs made through the API or the console are read for their `deliver` block.
+    /// The job registry, read for the `deliver` block of jobs made through the API or the console.
     let registry: JobRegistry?
     let logger: Logger
     private let environment: [String: String]
@@ -133,7 +133,7 @@ final class NotifierService: Service {
         return (configuration.alerts.effectivePolicy(for: Job(id: jobID ?? "-", app: app, schedule: ScheduleSpec())), nil)
     }
 
-    /// Raises the result's alerts and starts the deliveries of its output; the offset is
+    /// Raises the result's alerts and starts the deliveries of its output. The offset is
     /// stored once every delivery of this and earlier results has its event published.
     func handleResult(
         _ message: KafkaMessage, consumer: KafkaConsumer, publisher: TopicPublisher, directory: ChannelDirectory,

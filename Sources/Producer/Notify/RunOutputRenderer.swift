@@ -1,11 +1,11 @@
 import Foundation
 import Shared
 
-/// Turns a run's final result into the message its job's `deliver` block asks for: the
+/// Turns a run's final result into the message its job's `deliver` block names: the
 /// answer, one output variable or a template over the outputs, with the run's status and
 /// error first when the run did not succeed.
 struct RunOutputRenderer: Sendable {
-    /// Why a result has no message to send; `reason` goes into the `output_failed` event.
+    /// Reason a result has no message to send, recorded in the `output_failed` event.
     struct Failure: Error, Sendable, Hashable {
         var reason: String
         var message: String
@@ -13,7 +13,7 @@ struct RunOutputRenderer: Sendable {
 
     var publicURL: String?
 
-    /// The message for `result` in `language`.
+    /// Renders the message for `result` in `language`.
     ///
     /// - Throws: ``Failure`` when the output variable is missing or the template fails.
     func message(for result: RunResult, job: Job, spec: DeliverySpec, language: AlertWording.Language) throws(Failure) -> OutputMessage {
@@ -51,7 +51,7 @@ struct RunOutputRenderer: Sendable {
             jobID: result.jobID, triggerID: result.triggerID, status: result.status, content: content.rawValue)
     }
 
-    /// The configured title, or the job id with the scheduled time in the job's zone; a run
+    /// Returns the configured title, or the job id with the scheduled time in the job's zone; a run
     /// that did not succeed adds its status.
     func title(_ result: RunResult, job: Job, spec: DeliverySpec, zh: Bool) -> String {
         var title = spec.title ?? job.id
@@ -68,8 +68,8 @@ struct RunOutputRenderer: Sendable {
     /// The text of the output at `path` (`name` or `name.key…`): strings as they are, other
     /// values as JSON in a code block.
     ///
-    /// - Parameter required: false for runs that did not succeed, whose outputs are often
-    ///   missing; an empty text is returned for them instead of a failure.
+    /// - Parameter required: false for runs that did not succeed, because their outputs are
+    ///   often missing. For them a missing output gives an empty text instead of a failure.
     func outputText(_ result: RunResult, path: String, required: Bool) throws(Failure) -> String {
         var value = result.outputs ?? .null
         var walked: [String] = []

@@ -2,7 +2,7 @@ import Foundation
 
 /// The names a `deliver.template` may use, and their values for one finished run.
 ///
-/// A delivery template sees what input templates see for the run's fire (`scheduled_at`, the
+/// A delivery template uses the names input templates use for the run's fire (`scheduled_at`, the
 /// `current_…` and `previous_…` periods, `job.*`, `trigger.id`) and the run's result:
 /// - `outputs.<name>`: a workflow output, walking into objects (`outputs.report.title`);
 /// - `answer`: the chatflow or completion answer, or the text a workflow streamed;
@@ -26,7 +26,7 @@ public enum DeliveryTemplate {
         try Template.compile(source, scope: scope)
     }
 
-    /// The values for `result`, with times in the job's zone (UTC when it has none).
+    /// Returns the values for `result`, with times in the job's zone (UTC when it has none).
     public static func context(job: Job, result: RunResult, runLink: String?) -> TemplateContext {
         let zone = (try? ZoneRules.named(job.schedule.timezone ?? "UTC")) ?? ZoneRules.utc
         let scheduledAt = result.scheduledAt ?? result.finishedAt ?? Date()

@@ -22,7 +22,7 @@ public struct OutputMessage: Sendable, Hashable {
     public var jobID: String?
     public var triggerID: String
     public var status: RunStatus
-    /// What the text is: `answer`, `output` or `template`.
+    /// Content kind of the text: `answer`, `output` or `template`.
     public var content: String
 
     public init(title: String, text: String, link: String?, jobID: String?, triggerID: String, status: RunStatus, content: String) {
@@ -41,7 +41,7 @@ public struct OutputMessage: Sendable, Hashable {
         public var measure: TextMeasure
     }
 
-    /// The limit of a channel type, or nil for channels that take the whole text at once.
+    /// Returns the limit of a channel type, or nil for channels that take the whole text at once.
     public static func limit(channelType: String) -> Limit? {
         switch channelType {
         case "dingtalk": Limit(maximum: 20_000, measure: .jsonUTF8Bytes)
@@ -76,8 +76,8 @@ public struct OutputMessage: Sendable, Hashable {
         public var isLast: Bool { number == count }
     }
 
-    /// The messages this output takes on `channel`: numbered parts within its limit, at most
-    /// `maxParts` of them; what does not fit is cut with a note and the run link.
+    /// Splits this output into the messages it takes on `channel`: numbered parts within its
+    /// limit, at most `maxParts` of them. Text that does not fit is cut with a note and the run link.
     public func parts(channel: ChannelSettings, overflow: DeliverySpec.Overflow, maxParts: Int) -> [Part] {
         let language = AlertWording.Language(setting: channel.language)
         let body = channel.type == "slack" ? SlackMarkup.convert(text) : text
@@ -105,7 +105,7 @@ public struct OutputMessage: Sendable, Hashable {
         }
     }
 
-    /// The length of the message around an empty text, in the channel's unit, plus room for
+    /// Measures the message around an empty text, in the channel's unit, plus room for
     /// signatures where the limit covers the whole body.
     func framedLength(channel: ChannelSettings, limit: Limit) -> Int {
         let widest = Part(number: 99, count: 99, text: "", isCut: false)
@@ -120,7 +120,7 @@ public struct OutputMessage: Sendable, Hashable {
         }
     }
 
-    /// The title of one part: the message title and, when there are several, `(n/count)`.
+    /// Returns the title of one part: the message title and, when there are several, `(n/count)`.
     public func partTitle(_ part: Part) -> String {
         part.count > 1 ? "\(title) (\(part.number)/\(part.count))" : title
     }
