@@ -30,7 +30,7 @@ import Testing
                 inputs:
                   topic: "{{ parent.outputs.topic }} from {{ parent.job_id }} ({{ parent.status }})"
                   mode: plain
-            """)
+            """, openOnLoopback: true)
         try await cluster.createTopics(config: config)
         let store = cluster.directory.appendingPathComponent("records.db").path
         let worker = try cluster.startWorker(config: config, id: "worker-chain")
@@ -80,6 +80,15 @@ import Testing
         let childRecord = try await api.send("GET", "/v1/runs/\(child.triggerID)")
         #expect(childRecord.body["parent_trigger_id"] == .string(parent.triggerID))
         #expect(childRecord.body["parent_job_id"] == .string("extract"))
+
+        // The console's run pages link the two runs both ways.
+        let base = "http://127.0.0.1:\(api.port)/console/#/runs/"
+        let childPage = try await Self.renderedDOM(base + child.triggerID)
+        #expect(childPage.contains(#"id="run-parent""#))
+        #expect(childPage.contains("href=\"#/runs/\(parent.triggerID)\""))
+        let parentPage = try await Self.renderedDOM(base + parent.triggerID)
+        #expect(parentPage.contains(#"id="run-children""#))
+        #expect(parentPage.contains("href=\"#/runs/\(child.triggerID)\""))
 
         #expect(await producer.terminate() == 0)
         #expect(await worker.terminate() == 0)
@@ -179,5 +188,24 @@ import Testing
             "2026-03-29T22:30:00Z", #"  inputs: {"day":"2026-03-29","id":"daily"}"#,
             "2026-03-30T22:30:00Z", #"  inputs: {"day":"2026-03-30","id":"daily"}"#,
         ])
+    }
+
+    /// The DOM of `url` after its scripts ran, from Debian's headless Chromium.
+    static func renderedDOM(_ url: String) async throws -> String {
+        let profile = ManagedProcess.outputDirectory.appendingPathComponent("chain-chromium-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: profile) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ConsoleBrowser.chromium)
+        process.arguments = [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--lang=en-US",
+            "--user-data-dir=\(profile.path)", "--virtual-time-budget=10000", "--dump-dom", url,
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = try await BlockingRead.all(pipe.fileHandleForReading)
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
     }
 }
