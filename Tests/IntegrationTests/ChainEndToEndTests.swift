@@ -190,7 +190,7 @@ import Testing
         ])
     }
 
-    /// The DOM of `url` after its scripts ran, from Debian's headless Chromium.
+    /// Loads `url` in Debian's headless Chromium and returns its DOM after the scripts ran.
     static func renderedDOM(_ url: String) async throws -> String {
         let profile = ManagedProcess.outputDirectory.appendingPathComponent("chain-chromium-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: profile) }
