@@ -24,7 +24,7 @@ extension ControlAPI {
         }
     }
 
-    /// The inputs and query a fire's trigger would send, for `next?render=true`.
+    /// Renders the inputs and query a fire's trigger would send, for `next?render=true`.
     static func renderedFields(_ job: Job, scheduledAt: Date) -> [String: JSONValue] {
         let triggerID = TriggerID.scheduled(jobID: job.id, scheduledAt: scheduledAt)
         // Jobs in the registry were validated, so their templates compile.

@@ -137,7 +137,7 @@ enum ConsoleViews {
             if (schedule.every) return (App.lang === "en" ? "every " : "每 ") + schedule.every;
             if (schedule.delay) return (App.lang === "en" ? schedule.delay + " after the previous run ends" : "上次运行结束后 " + schedule.delay);
             if (schedule.at) return (App.lang === "en" ? "once at " : "一次，于 ") + schedule.at + zone;
-            return "–";
+            return App.lang === "en" ? "only when triggered" : "仅在被触发时运行";
           }
           function listOf(data, key) {
             if (Array.isArray(data)) return data;

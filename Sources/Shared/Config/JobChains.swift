@@ -90,7 +90,7 @@ public enum JobChains {
 
     /// Returns the error message for a job found by ``orphanParentUses(in:)``.
     public static func orphanMessage(jobID: String, fields: [String]) -> String {
-        "\(fields.joined(separator: ", ")) of job \"\(jobID)\" use parent.* but no job chains to \"\(jobID)\", so these values would always be empty: "
+        "job \"\(jobID)\" uses parent.* in \(fields.joined(separator: ", ")), but no job chains to it, so these values would always be empty: "
             + "add \"\(jobID)\" to another job's on_success or on_failure, or give each such placeholder a default, as in {{ parent.answer | default: \"\" }}"
     }
 }
