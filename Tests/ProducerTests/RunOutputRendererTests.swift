@@ -35,6 +35,14 @@ struct RunOutputRendererTests {
         #expect(message.content == "answer")
     }
 
+    @Test func truncatedAnswerSaysSo() throws {
+        var result = Self.result()
+        result.ioTruncated = true
+        let spec = DeliverySpec(channels: ["c"], content: "answer")
+        let message = try Self.renderer.message(for: result, job: Self.job(spec), spec: spec, language: .english)
+        #expect(message.text.hasPrefix("Streamed text\n\n> The answer was longer than the result size cap"))
+    }
+
     @Test func outputVariableAsTextOrJSON() throws {
         let text = DeliverySpec(channels: ["c"], output: "summary", title: "Sales")
         #expect(try Self.renderer.message(for: Self.result(), job: Self.job(text), spec: text, language: .english).text == "销售增长 12%")

@@ -63,6 +63,12 @@ struct DeliveryValidationTests {
         #expect(bad.first?.hasPrefix("deliver.template: template in job \"daily-report\": {{ output.total }}") == true)
     }
 
+    @Test func storeIOFalseIsRejected() {
+        var job = Self.job(DeliverySpec(channels: ["team-chat"], content: "answer"))
+        job.storeIO = false
+        #expect(Self.messages(job).first?.hasPrefix("deliver: store_io: false keeps the answer and outputs out of the run's result") == true)
+    }
+
     @Test func duplicateChannelIsRejected() {
         #expect(Self.messages(Self.job(DeliverySpec(channels: ["team-chat", "team-chat"], content: "answer"))) == ["deliver.channels[1]: channel \"team-chat\" is listed twice: list each channel once"])
     }

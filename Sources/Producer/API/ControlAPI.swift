@@ -19,6 +19,7 @@ struct ControlAPI: Sendable {
         "v", "id", "app", "kind", "schedule", "inputs", "query", "conversation", "user", "response_mode", "timeout", "retry",
         "overlap", "misfire", "misfire_threshold", "catchup_window", "max_catchup", "max_delay", "priority", "expected_tokens",
         "alerts", "store_io", "managed_by", "labels", "owner", "description", "on_success", "on_failure",
+        "deliver",
     ]
 
     /// Adds the API's routes to `router`.

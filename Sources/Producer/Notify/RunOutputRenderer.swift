@@ -24,6 +24,10 @@ struct RunOutputRenderer: Sendable {
         switch content {
         case .answer:
             body = result.answer ?? ""
+            if result.ioTruncated == true, !body.isEmpty {
+                body += zh ? "\n\n> 回答超过结果大小上限，只保留了开头部分；完整回答见 Dify 中的运行记录。"
+                    : "\n\n> The answer was longer than the result size cap and only its start was kept; Dify's run log has all of it."
+            }
         case .output:
             body = try outputText(result, path: spec.output ?? "", required: result.status.outcome == .success)
         case .template:

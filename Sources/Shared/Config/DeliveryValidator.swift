@@ -33,6 +33,9 @@ struct DeliveryValidator {
             }
         }
 
+        if job.storeIO == false {
+            problems.append(JobProblem(field: "deliver", message: "store_io: false keeps the answer and outputs out of the run's result, so there is nothing to deliver: remove store_io: false or the deliver block"))
+        }
         if let content = deliver.content, DeliverySpec.Content(rawValue: content) == nil {
             problems.append(JobProblem(field: "deliver.content", message: "unknown content \"\(content)\": use answer, output (with output: VARIABLE) or template (with template: TEXT)"))
         }
