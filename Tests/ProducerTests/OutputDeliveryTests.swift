@@ -118,6 +118,41 @@ struct OutputDeliveryTests {
         #expect(robot.calls.withLock { $0 } == 0)
     }
 
+    @Test func concurrentOutputsDoNotInterleave() async throws {
+        let robot = Robot()
+        let (server, channel) = try await Self.setup(robot: robot)
+        let notifier = NotifierService(configuration: Configuration(), logger: Logger(label: "test"))
+        let (job, spec) = Self.job()
+        var other = Self.result()
+        other.triggerID = "t-other"
+        other.answer = other.answer?.replacingOccurrences(of: "本周", with: "上周")
+        let renderer = RunOutputRenderer(publicURL: nil)
+        async let first = notifier.deliverOutput(Self.result(), job: job, spec: spec, channel: channel, renderer: renderer)
+        async let second = notifier.deliverOutput(other, job: job, spec: spec, channel: channel, renderer: renderer)
+        let events = await [first, second]
+        await server.shutdown()
+
+        #expect(events.allSatisfy { $0?.type == .outputDelivered })
+        let kinds = robot.contents.withLock { $0 }.map { $0.contains("上周") ? "other" : "first" }
+        #expect(kinds.count == 6)
+        // Three parts of one output, then three of the other.
+        #expect(kinds == Array(repeating: kinds[0], count: 3) + Array(repeating: kinds[3], count: 3))
+        #expect(kinds[0] != kinds[3])
+    }
+
+    @Test func cancelledWaiterGetsNoTurn() async throws {
+        let turns = ChannelTurns()
+        #expect(await turns.acquire("team"))
+        let waiter = Task { await turns.acquire("team") }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        #expect(await waiter.value == false)
+        await turns.release("team")
+        // The turn is free again, not handed to the cancelled waiter.
+        #expect(await turns.acquire("team"))
+        await turns.release("team")
+    }
+
     @Test func secondReadOfResultSendsNothing() throws {
         var configuration = Configuration()
         var settings = ChannelSettings(type: "wecom")

@@ -61,6 +61,16 @@ extension NotifierService {
         }
 
         let parts = message.parts(channel: settings, overflow: spec.effectiveOverflow, maxParts: spec.effectiveMaxParts)
+        guard await channelTurns.acquire(channel.name) else { return nil }
+        let event = await send(parts, of: message, result: result, channel: channel)
+        await channelTurns.release(channel.name)
+        return event
+    }
+
+    /// Sends `parts` in order, each with the channel's retries, stopping at the first part
+    /// that is not delivered.
+    func send(_ parts: [OutputMessage.Part], of message: OutputMessage, result: RunResult, channel: ChannelDirectory.Channel) async -> ScheduleEvent? {
+        let settings = channel.settings
         var progress = OutputProgress(parts: parts.count, cut: parts.last?.isCut ?? false, characters: message.text.count)
         for part in parts {
             guard await waitForRateLimit(channel.name) else {

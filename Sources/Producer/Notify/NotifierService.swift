@@ -23,6 +23,8 @@ final class NotifierService: Service {
     private let jobs: JobLookup
     /// The job registry, read for the `deliver` block of jobs made through the API or the console.
     let registry: JobRegistry?
+    /// One delivery at a time per channel, so parts of different outputs do not interleave.
+    let channelTurns = ChannelTurns()
     let logger: Logger
     private let environment: [String: String]
     private let stopSignal = FirstOutcome<Void>()
