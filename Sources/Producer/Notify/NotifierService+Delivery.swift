@@ -204,15 +204,15 @@ extension NotifierService {
     /// Marks the deliveries already recorded on the `events` partitions that match the newly
     /// assigned `results` partitions, so re-read results are not sent again.
     ///
-    /// Reads the last `4 × alerts.history_limit` events of each partition: a delivery's event
-    /// is published before its result's offset is stored, so only results read again after a
-    /// stop can have one, and their events are among the newest.
-    /// NOTE: when far more events than that were written since the previous owner stopped,
-    /// its last deliveries are not seen and may be sent again.
+    /// Reads the last `alerts.history_limit` events of each partition. A result before the
+    /// committed offset is never read again. A result after it has a delivery event only when
+    /// the previous owner sent it just before stopping, so that event is among the newest.
+    /// NOTE: when more events than that were written since the previous owner stopped, its
+    /// last deliveries are not seen and may be sent again.
     func rebuildDeliveries(_ partitions: [KafkaTopicPartition], consumer: KafkaConsumer, reader: KafkaPartitionReader) -> Int {
         let numbers = partitions.filter { $0.topic == topics.results }.map(\.partition)
         guard !numbers.isEmpty else { return 0 }
-        let window = Int64(max(1, configuration.alerts.effectiveHistoryLimit)) * 4
+        let window = Int64(max(1, configuration.alerts.effectiveHistoryLimit))
         var starts: [Int: Int64] = [:]
         for partition in numbers {
             let high = (try? Self.waitFor { try await consumer.watermarks(topic: self.topics.events, partition: partition) })?.high ?? 0
