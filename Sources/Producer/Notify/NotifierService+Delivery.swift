@@ -14,7 +14,7 @@ extension NotifierService {
         triggerID + "\u{0}" + channel
     }
 
-    /// Units that send `result`'s output to each channel its job's `deliver` block names.
+    /// Builds the units that send `result`'s output to each channel its job's `deliver` block names.
     ///
     /// A run is handled once per channel: the key is taken here, before sending, so a result
     /// read twice (a worker's duplicate, or a re-read after a restart) sends nothing more.
@@ -31,6 +31,7 @@ extension NotifierService {
             }
             guard let channel = directory.channels[name] else {
                 let error = "no channel is named \(name): define it under channels: or remove it from the job's deliver.channels"
+                logger.warning("output not delivered", [LogKey.triggerID: result.triggerID, "channel": name, LogKey.error: error])
                 units.append { Self.outputEvent(result, channel: name, type: nil, outcome: .failed(reason: "unknown_channel", error: error)) }
                 continue
             }
@@ -56,8 +57,9 @@ extension NotifierService {
             return Self.outputEvent(result, channel: channel.name, type: settings.type, outcome: .failed(reason: error.reason, error: error.message))
         }
         if settings.isEmail && (settings.to ?? []).isEmpty {
-            return Self.outputEvent(result, channel: channel.name, type: settings.type,
-                outcome: .failed(reason: "no_recipients", error: "the email channel has no recipients: set to: on the channel"))
+            let error = "the email channel has no recipients: set to: on the channel"
+            logger.warning("output not delivered", [LogKey.triggerID: result.triggerID, "channel": channel.name, LogKey.error: error])
+            return Self.outputEvent(result, channel: channel.name, type: settings.type, outcome: .failed(reason: "no_recipients", error: error))
         }
 
         let parts = message.parts(channel: settings, overflow: spec.effectiveOverflow, maxParts: spec.effectiveMaxParts)
@@ -75,6 +77,7 @@ extension NotifierService {
         for part in parts {
             guard await waitForRateLimit(channel.name) else {
                 if Task.isCancelled { return nil }
+                logger.warning("output not delivered", [LogKey.triggerID: result.triggerID, "channel": channel.name, LogKey.error: "rate limited"])
                 return Self.outputEvent(result, channel: channel.name, type: settings.type, progress: progress,
                     outcome: .failed(reason: "rate_limited", error: "the channel's rate_limit left no room for \(DurationText.format(milliseconds: Self.rateLimitWait.milliseconds))"))
             }
