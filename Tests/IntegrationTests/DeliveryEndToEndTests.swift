@@ -7,7 +7,7 @@ import Testing
 /// dify-worker and dify-producer, to a local chat receiver standing in for the WeCom,
 /// DingTalk and Feishu robots and to a local SMTP server. The answer is about 24 KB of
 /// Chinese text, so each chat channel gets it split at its own limit; a producer restart and
-/// a duplicate result send nothing more.
+/// a duplicate result send nothing more. A job made through the control API delivers too.
 @Suite(.serialized) struct DeliveryEndToEndTests {
     /// Requests the chat receiver accepted, by path, with each robot's size limit enforced as
     /// the real service does.
@@ -172,6 +172,27 @@ import Testing
         #expect(smtp.mails().count == 1)
         #expect(try await outputEvents().count == 4)
         #expect(producer.log.contains("output already delivered"))
+
+        // A job made through the control API delivers too; an unknown channel is rejected.
+        let api = ControlClient(port: try await producer.controlPort())
+        try await api.waitUntilReady()
+        let soon = Timestamp.rfc3339(Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 4).rounded(.down)))
+        var job: [String: JSONValue] = [
+            "id": "api-summary", "app": "chat", "kind": "chatflow", "query": "简短的问题",
+            "schedule": ["every": "1h", "start": .string(soon), "end": .string(soon)], "inputs": ["topic": "sales"],
+            "deliver": ["channels": ["wecom-tema"], "title": "API 汇总"],
+        ]
+        let rejected = try await api.send("POST", "/v1/jobs", body: .object(job))
+        #expect(rejected.status == 400)
+        #expect(rejected.body["error"]?["field"] == .string("deliver.channels[0]"))
+        job["deliver"] = ["channels": ["wecom-team"], "title": "API 汇总"]
+        let created = try await api.send("POST", "/v1/jobs", body: .object(job))
+        #expect(created.status == 201)
+        try await waitUntil("the API job's output at the robot", timeout: .seconds(60)) {
+            receiver.bodies.withLock { $0["/wecom"] ?? [] }.contains { $0["markdown"]?["content"]?.stringValue?.hasPrefix("### API 汇总") == true }
+        }
+        let apiContent = receiver.bodies.withLock { $0["/wecom"] ?? [] }.compactMap { $0["markdown"]?["content"]?.stringValue }.first { $0.hasPrefix("### API 汇总") }
+        #expect(apiContent?.contains("Echo: 简短的问题") == true)
 
         await producer.terminate()
         await worker.terminate()

@@ -124,28 +124,34 @@ extension NotifierService {
 
     /// The jobs of one `jobs` partition and when they were read.
     struct RegistrySnapshot: Sendable {
-        var readAt: ContinuousClock.Instant
+        var readAt: Date
         var jobs: [String: Job]
     }
 
     /// How long a partition's jobs are used before they are read again, so a job changed
     /// through the API delivers with its new `deliver` block at most this much later.
-    static let registryRefresh: Duration = .seconds(10)
+    static let registryRefresh: TimeInterval = 10
 
-    /// Returns the job `jobID` as the registry stores it, or nil without a registry or when the job is
-    /// not there (jobs from the configuration file are looked up by the caller).
+    /// Returns the job of `result` as the registry stores it, or nil without a registry or
+    /// when the job is not there (jobs from the configuration file are looked up by the caller).
     ///
     /// `jobs` and `results` have the same partition count and key, so the job is on the `jobs`
-    /// partition with the result's number. A failed read keeps the jobs read before.
-    func currentJob(_ jobID: String?, partition: Int) async -> Job? {
-        guard let registry, let jobID else { return nil }
+    /// partition with the result's number. The partition is read again when its jobs are older
+    /// than ``registryRefresh``, or when the job is missing from jobs read before the run's
+    /// trigger was emitted, as for a job created moments before its first fire. A failed read
+    /// keeps the jobs read before.
+    func currentJob(of result: RunResult, partition: Int) async -> Job? {
+        guard let registry, let jobID = result.jobID else { return nil }
         let snapshot = state.withLock { $0.registryJobs[partition] }
-        if let snapshot, ContinuousClock.now - snapshot.readAt < Self.registryRefresh {
-            return snapshot.jobs[jobID]
+        let now = Date()
+        if let snapshot, now.timeIntervalSince(snapshot.readAt) < Self.registryRefresh {
+            if let job = snapshot.jobs[jobID] { return job }
+            let emittedAt = result.emittedAt ?? result.scheduledAt ?? now
+            if snapshot.readAt > emittedAt { return nil }
         }
         do {
             let jobs = try await registry.jobs(partitions: [partition])
-            state.withLock { $0.registryJobs[partition] = RegistrySnapshot(readAt: .now, jobs: jobs) }
+            state.withLock { $0.registryJobs[partition] = RegistrySnapshot(readAt: now, jobs: jobs) }
             return jobs[jobID]
         } catch {
             logger.warning("jobs not read from the registry", [LogKey.partition: "\(partition)", LogKey.error: "\(error)"])

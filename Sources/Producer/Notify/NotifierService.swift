@@ -157,7 +157,7 @@ final class NotifierService: Service {
         for alert in alerts {
             await publishPersistently("alert") { try await publisher.publish(alert: alert) }
         }
-        let deliveryJob = await currentJob(result.jobID, partition: message.partition) ?? job
+        let deliveryJob = await currentJob(of: result, partition: message.partition) ?? job
         let units = deliveryUnits(for: result, job: deliveryJob, directory: directory)
         finishResult(message, consumer: consumer, units: units, publisher: publisher, group: &group)
     }
