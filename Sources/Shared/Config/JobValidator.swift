@@ -282,6 +282,9 @@ enum AppValidator {
                 problems.append(JobProblem(field: "limits.retry_budget", message: "\(budget) is out of range: use a fraction from 0 to 1 such as 0.2"))
             }
         }
+        if let budget = app.budget {
+            problems += budget.problems()
+        }
         return problems
     }
 }
