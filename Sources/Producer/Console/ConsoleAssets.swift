@@ -8,11 +8,13 @@ enum ConsoleAssets {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>dify-scheduler</title>
         <link rel="stylesheet" href="/console/app.css">
+        <link rel="stylesheet" href="/console/signin.css">
         <script src="/console/vendor/chart.js" defer></script>
         <script src="/console/i18n.js" defer></script>
         <script src="/console/app.js" defer></script>
         <script src="/console/views.js" defer></script>
         <script src="/console/chains.js" defer></script>
+        <script src="/console/signin.js" defer></script>
         </head>
         <body>
         <header>
@@ -23,6 +25,7 @@ enum ConsoleAssets {
             <a href="#/runs" data-view="runs" data-i18n="nav.runs">Runs</a>
             <a href="#/events" data-view="events" data-i18n="nav.events">Events</a>
           </nav>
+          <span id="session"></span>
           <button id="language" type="button" title="Language / 语言">中文</button>
         </header>
         <div id="notice" class="notice" hidden></div>

@@ -19,14 +19,17 @@ typealias JobLookup = @Sendable (String) -> Job?
 final class NotifierService: Service {
     let name = "notifier"
 
-    let configuration: Configuration
+    /// The configuration in force: channels and alert settings change with a SIGHUP reload.
+    var configuration: Configuration { reloadable.withLock { $0.configuration } }
+    /// The configuration and channel directory, replaced together by ``prepareReload(_:)``.
+    let reloadable: Mutex<(configuration: Configuration, directory: ChannelDirectory?)>
     private let jobs: JobLookup
     /// The job registry, read for the `deliver` block of jobs made through the API or the console.
     let registry: JobRegistry?
     /// One delivery at a time per channel, so parts of different outputs do not interleave.
     let channelTurns = ChannelTurns()
     let logger: Logger
-    private let environment: [String: String]
+    let environment: [String: String]
     private let stopSignal = FirstOutcome<Void>()
     let state: Mutex<State>
     /// How often app-level rules are judged.
@@ -64,7 +67,7 @@ final class NotifierService: Service {
 
     init(configuration: Configuration, logger: Logger, jobs: JobLookup? = nil, registry: JobRegistry? = nil,
          environment: [String: String] = ProcessInfo.processInfo.environment, appRuleInterval: Duration = .seconds(15)) {
-        self.configuration = configuration
+        reloadable = Mutex((configuration, nil))
         self.registry = registry
         let configured = Dictionary(configuration.jobs.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         self.jobs = jobs ?? { configured[$0] }
@@ -88,6 +91,7 @@ final class NotifierService: Service {
         let directory = try ChannelDirectory(configuration: configuration, environment: environment)
         let limits = directory.rateLimits
         state.withLock { $0.limiter = ChannelRateLimiter(limits: limits) }
+        reloadable.withLock { $0.directory = directory }
         let kafka = ConfigLoading.kafka(configuration, role: "notifier")
         let producer = try KafkaProducer(configuration: kafka, logger: logger.with(["component": "kafka.producer"]))
         let publisher = TopicPublisher(producer: producer, topics: topics)
@@ -109,10 +113,11 @@ final class NotifierService: Service {
             }
             do {
                 for try await message in consumer.messages() {
+                    let current = reloadable.withLock { $0.directory } ?? directory
                     if message.topic == topics.results {
-                        await handleResult(message, consumer: consumer, publisher: publisher, directory: directory, group: &group)
+                        await handleResult(message, consumer: consumer, publisher: publisher, directory: current, group: &group)
                     } else if message.topic == topics.alerts {
-                        handleAlert(message, consumer: consumer, publisher: publisher, directory: directory, sender: sender, group: &group)
+                        handleAlert(message, consumer: consumer, publisher: publisher, directory: current, sender: sender, group: &group)
                     }
                 }
             } catch {
@@ -197,8 +202,7 @@ final class NotifierService: Service {
             return
         }
         let (policy, job) = policy(jobID: alert.jobID, app: alert.app)
-        let appLevel = alert.kind == .appThreshold || alert.kind == .stoppedFiring
-        let silence = appLevel ? nil : policy?.silence.flatMap { try? DurationText.milliseconds($0) }
+        let silence = alert.kind.isAppLevel ? nil : policy?.silence.flatMap { try? DurationText.milliseconds($0) }
         let names = alert.channels ?? policy?.channels ?? []
         let now = Date()
 
