@@ -18,7 +18,8 @@ struct ControlAPI: Sendable {
     static let jobFields: Set<String> = [
         "v", "id", "app", "kind", "schedule", "inputs", "query", "conversation", "user", "response_mode", "timeout", "retry",
         "overlap", "misfire", "misfire_threshold", "catchup_window", "max_catchup", "max_delay", "priority", "expected_tokens",
-        "alerts", "store_io", "managed_by", "labels", "owner", "description",
+        "alerts", "store_io", "managed_by", "labels", "owner", "description", "on_success", "on_failure",
+        "deliver",
     ]
 
     /// Adds the API's routes to `router`.
@@ -88,6 +89,7 @@ struct ControlAPI: Sendable {
         if try await context.registry.job(id: job.id) != nil {
             throw HTTPError(status: 409, code: "job_exists", message: "job \"\(job.id)\" exists; update it with PUT /v1/jobs/\(job.id)", field: "id")
         }
+        try await checkChains(job)
         try await context.registry.put(job)
         context.metrics.apiRequests.increment(by: 1, ["kind": "create"])
         await publish(ScheduleEvent(type: .jobCreated, jobID: job.id, app: job.app, actor: caller.actor, detail: ["via": .string("api")]))
@@ -103,6 +105,7 @@ struct ControlAPI: Sendable {
         guard stored != job else {
             return .json(200, ["job": Self.json(job), "changed": false])
         }
+        try await checkChains(job)
         try await context.registry.put(job)
         context.metrics.apiRequests.increment(by: 1, ["kind": "update"])
         let fields = JobApplier.changedFields(stored, job)
@@ -155,7 +158,7 @@ struct ControlAPI: Sendable {
 
         let now = Date()
         var trigger = TriggerFactory.trigger(for: job, scheduledAt: now, source: .manual, emittedAt: now, id: TriggerID.random())
-        trigger.inputs = (job.inputs ?? [:]).merging(overrides) { _, new in new }
+        trigger.inputs = (trigger.inputs ?? [:]).merging(overrides) { _, new in new }
         trigger.actor = caller.actor
         try await context.publisher.publish(trigger: trigger)
         context.metrics.triggersEmitted.increment(by: 1, ["source": "manual"])
@@ -228,12 +231,17 @@ struct ControlAPI: Sendable {
             }
             count = number
         }
+        let render = try Self.flag(request.query("render"), name: "render")
         let job = try await existingJob(id)
         let (state, next, _) = try await stateAndNext(job: job, count: count)
         return .json(200, [
             "job_id": .string(id),
             "paused": .bool(state?.paused ?? false),
-            "next": .array(next.map { .object(["scheduled_at": .string(Timestamp.rfc3339($0.scheduledAt)), "fire_at": .string(Timestamp.rfc3339($0.fireAt))]) }),
+            "next": .array(next.map { fire in
+                var entry: [String: JSONValue] = ["scheduled_at": .string(Timestamp.rfc3339(fire.scheduledAt)), "fire_at": .string(Timestamp.rfc3339(fire.fireAt))]
+                if render { entry.merge(Self.renderedFields(job, scheduledAt: fire.scheduledAt)) { _, new in new } }
+                return .object(entry)
+            }),
         ])
     }
 

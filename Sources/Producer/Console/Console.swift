@@ -28,6 +28,7 @@ enum Console {
         router.get("/console/i18n.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleTranslations.script) }
         router.get("/console/app.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleScript.text) }
         router.get("/console/views.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleViews.text) }
+        router.get("/console/chains.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleChains.script) }
         router.get("/console/signin.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleSignIn.script) }
         router.get("/console/signin.css") { _, _ in asset("text/css; charset=utf-8", ConsoleSignIn.styles) }
         router.get("/console/run-control.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleRunControl.text) }

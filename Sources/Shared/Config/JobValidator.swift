@@ -28,14 +28,18 @@ public struct JobValidator: Sendable {
     public var knownDatabases: Set<String>?
     /// Compiles a job's schedule and returns its problems; set by the schedule engine.
     public var scheduleCheck: @Sendable (Job) -> [JobProblem]
+    /// Names under `channels:`, or nil when the caller has none (a worker's file); `deliver`
+    /// may name only these.
+    public var knownChannels: Set<String>?
 
     public init(
         knownApps: Set<String>? = nil, knownCalendars: Set<String> = [], knownDatabases: Set<String>? = nil,
-        scheduleCheck: (@Sendable (Job) -> [JobProblem])? = nil
+        knownChannels: Set<String>? = nil, scheduleCheck: (@Sendable (Job) -> [JobProblem])? = nil
     ) {
         self.knownApps = knownApps
         self.knownCalendars = knownCalendars
         self.knownDatabases = knownDatabases
+        self.knownChannels = knownChannels
         self.scheduleCheck = scheduleCheck ?? JobValidator.basicScheduleCheck
     }
 
@@ -111,6 +115,12 @@ public struct JobValidator: Sendable {
             problems.append(JobProblem(field: "alerts.on[\(index)]", message: "unknown alert \"\(kind)\": use \(AlertPolicy.knownTriggers.sorted().joined(separator: ", "))"))
         }
 
+        if let deliver = job.deliver {
+            problems += DeliveryValidator(knownChannels: knownChannels).problems(deliver, job: job)
+        }
+
+        problems += JobTemplates.problems(in: job)
+        problems += chainProblems(in: job)
         problems += scheduleCheck(job)
         return problems
     }
@@ -127,12 +137,12 @@ public struct JobValidator: Sendable {
         }
     }
 
-    /// Checks that exactly one schedule kind is given; the schedule engine replaces this with a
-    /// full compilation.
+    /// Checks that at most one schedule kind is given (none: the job runs only when triggered);
+    /// the schedule engine replaces this with a full compilation.
     public static let basicScheduleCheck: @Sendable (Job) -> [JobProblem] = { job in
         let kinds = [job.schedule.cron, job.schedule.every, job.schedule.delay, job.schedule.at].compactMap { $0 }
-        if kinds.count != 1 {
-            return [JobProblem(field: "schedule", message: "give exactly one of cron, every, delay or at")]
+        if kinds.count > 1 {
+            return [JobProblem(field: "schedule", message: "give only one of cron, every, delay or at, or none for a job that runs only when triggered")]
         }
         return []
     }
@@ -169,6 +179,7 @@ struct ConfigurationValidator {
             knownApps: configuration.apps.isEmpty ? nil : Set(configuration.apps.keys),
             knownCalendars: Set(configuration.calendars.keys),
             knownDatabases: configuration.worker.difyDatabases.isEmpty ? nil : Set(configuration.worker.difyDatabases.keys),
+            knownChannels: configuration.channels.isEmpty ? nil : Set(configuration.channels.keys),
             scheduleCheck: JobValidator.defaultScheduleCheck(calendars: configuration.calendars))
         var seen: [String: YAMLMark] = [:]
         for (index, job) in configuration.jobs.enumerated() {
@@ -181,6 +192,7 @@ struct ConfigurationValidator {
                 errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].\(problem.field)", message: problem.message))
             }
         }
+        errors += chainErrors()
 
         for (name, database) in configuration.worker.difyDatabases.sorted(by: { $0.key < $1.key }) where database.urlEnv == nil && database.urlFile == nil {
             errors.append(ConfigError(file: file, line: 0, path: "worker.dify_databases.\(name)", message: "set url_env (an environment variable) or url_file; the URL holds a password and is never written in this file"))
@@ -206,6 +218,39 @@ struct ConfigurationValidator {
             if (try? DurationText.milliseconds(setting)) == nil {
                 errors.append(ConfigError(file: file, line: 0, path: name, message: "\(DurationText.ParseError(text: setting))"))
             }
+        }
+        return errors
+    }
+}
+
+extension ConfigurationValidator {
+    /// Checks `on_success` and `on_failure` across the file: unknown children, loops, and
+    /// `parent.*` in jobs that nothing chains to.
+    func chainErrors() -> [ConfigError] {
+        let jobs = configuration.jobs
+        func mark(of jobID: String) -> (index: Int, mark: YAMLMark) {
+            let index = jobs.firstIndex { $0.id == jobID } ?? 0
+            let mark = index < configuration.jobMarks.count ? configuration.jobMarks[index] : YAMLMark(file: configuration.file, line: 0, column: 0)
+            return (index, mark)
+        }
+
+        var errors: [ConfigError] = []
+        let known = Set(jobs.map(\.id))
+        for unknown in JobChains.unknownChildren(in: jobs, known: known) {
+            let (index, mark) = mark(of: unknown.jobID)
+            errors.append(ConfigError(
+                file: mark.file, line: mark.line, path: "jobs[\(index)].\(unknown.field)",
+                message: "unknown job \"\(unknown.childID)\": job \"\(unknown.jobID)\" chains to it, but this file does not define it; define it under jobs: or remove it from the chain"))
+        }
+        let byID = Dictionary(jobs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        if let loop = JobChains.loop(in: byID) {
+            let (index, mark) = mark(of: loop[0])
+            let field = (byID[loop[0]]?.onSuccess ?? []).contains(loop[1]) ? "on_success" : "on_failure"
+            errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].\(field)", message: JobChains.loopMessage(loop)))
+        }
+        for orphan in JobChains.orphanParentUses(in: byID) {
+            let (index, mark) = mark(of: orphan.jobID)
+            errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].\(orphan.fields[0])", message: JobChains.orphanMessage(jobID: orphan.jobID, fields: orphan.fields)))
         }
         return errors
     }

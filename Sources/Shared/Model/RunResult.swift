@@ -46,6 +46,9 @@ public struct RunResult: Codable, Hashable, Sendable {
     public var traceID: String?
     /// The trigger this run re-runs, copied from the trigger.
     public var rerunOf: String?
+    /// For `source: chain`: the trigger and job of the run whose end started this one.
+    public var parentTriggerID: String?
+    public var parentJobID: String?
 
     public init(triggerID: String, app: String, status: RunStatus) {
         self.version = RunResult.currentVersion
@@ -78,6 +81,8 @@ public struct RunResult: Codable, Hashable, Sendable {
         case conversationID = "conversation_id"
         case messageID = "message_id"
         case rerunOf = "rerun_of"
+        case parentTriggerID = "parent_trigger_id"
+        case parentJobID = "parent_job_id"
     }
 }
 

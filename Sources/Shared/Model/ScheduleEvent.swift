@@ -55,6 +55,10 @@ public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
     case stopRequested = "stop_requested"
     case alertSent = "alert_sent"
     case alertFailed = "alert_failed"
+    /// A run's output reached one channel, in `detail.parts` messages.
+    case outputDelivered = "output_delivered"
+    /// A run's output did not reach one channel; `detail.reason` and `detail.error` say why.
+    case outputFailed = "output_failed"
     case jobCreated = "job_created"
     case jobUpdated = "job_updated"
     case jobDeleted = "job_deleted"

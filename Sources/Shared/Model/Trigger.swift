@@ -37,6 +37,10 @@ public struct Trigger: Codable, Hashable, Sendable {
     public var rerunOf: String?
     /// Name of the person or system that requested a manual trigger or a cancel.
     public var actor: String?
+    /// For `source: chain`: the trigger of the run whose end started this one.
+    public var parentTriggerID: String?
+    /// For `source: chain`: the job of that run.
+    public var parentJobID: String?
 
     public init(id: String, app: String) {
         self.version = Trigger.currentVersion
@@ -55,6 +59,8 @@ public struct Trigger: Codable, Hashable, Sendable {
         case targetTriggerID = "target_trigger_id"
         case targetJobID = "target_job_id"
         case rerunOf = "rerun_of"
+        case parentTriggerID = "parent_trigger_id"
+        case parentJobID = "parent_job_id"
     }
 
     public var effectiveType: TriggerType { type ?? .run }
@@ -162,7 +168,15 @@ public enum TriggerID {
         return "t-" + StableHash.hex(Array(digest.prefix(16)))
     }
 
-    /// Returns a fresh random id for manual, API and chained triggers.
+    /// The id of the run of `childJobID` chained from the run of `parentTriggerID`: the same
+    /// whenever the parent's result is read again, so a redelivered result never starts the
+    /// child twice (workers drop a trigger id they have seen).
+    public static func chained(parentTriggerID: String, childJobID: String) -> String {
+        let digest = StableHash.sha256("chain\u{0}\(parentTriggerID)\u{0}\(childJobID)")
+        return "k-" + StableHash.hex(Array(digest.prefix(16)))
+    }
+
+    /// Returns a fresh random id for manual and API triggers.
     public static func random(prefix: String = "m") -> String {
         "\(prefix)-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     }

@@ -47,6 +47,11 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var nodes: [NodeRecord]?
     /// Trigger ids of the recorded re-runs of this run, oldest first; a re-run is recorded once it ends.
     public var reruns: [String]?
+    /// For a chained run: the trigger and job of the run whose end started it.
+    public var parentTriggerID: String?
+    public var parentJobID: String?
+    /// The runs this run's end started through `on_success` or `on_failure`, oldest first.
+    public var children: [RunLink]?
 
     enum CodingKeys: String, CodingKey {
         case app, kind, status, source, currency, attempts, inputs, outputs, answer, nodes, reruns
@@ -76,6 +81,31 @@ public struct RunRecord: Codable, Hashable, Sendable {
         case mayStillRun = "may_still_run"
         case traceID = "trace_id"
         case rerunOf = "rerun_of"
+        case parentTriggerID = "parent_trigger_id"
+        case parentJobID = "parent_job_id"
+        case children
+    }
+}
+
+/// A run named from another run's detail: a chained child.
+public struct RunLink: Codable, Hashable, Sendable {
+    public var triggerID: String
+    public var jobID: String?
+    public var status: String
+    public var sortAt: Date
+
+    public init(triggerID: String, jobID: String?, status: String, sortAt: Date) {
+        self.triggerID = triggerID
+        self.jobID = jobID
+        self.status = status
+        self.sortAt = sortAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status
+        case triggerID = "trigger_id"
+        case jobID = "job_id"
+        case sortAt = "sort_at"
     }
 }
 

@@ -135,6 +135,11 @@ enum StoreMigrations {
             "ALTER TABLE runs ADD COLUMN rerun_of TEXT",
             "CREATE INDEX runs_by_rerun_of ON runs (rerun_of)",
         ]),
+        Migration(version: 3, name: "link chained runs to their parent run", statements: [
+            "ALTER TABLE runs ADD COLUMN parent_trigger_id TEXT",
+            "ALTER TABLE runs ADD COLUMN parent_job_id TEXT",
+            "CREATE INDEX runs_by_parent ON runs (parent_trigger_id)",
+        ]),
     ]
 
     /// Brings the schema up to the latest version; returns the versions applied now.

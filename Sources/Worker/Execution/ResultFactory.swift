@@ -13,6 +13,8 @@ enum ResultFactory {
         result.emittedAt = trigger.emittedAt
         result.traceID = trigger.traceID
         result.rerunOf = trigger.rerunOf
+        result.parentTriggerID = trigger.parentTriggerID
+        result.parentJobID = trigger.parentJobID
         result.workerID = workerID
         if trigger.policy?.storeIO ?? true, let inputs = trigger.inputs {
             let (capped, truncated) = JSONValue.object(inputs).capped(maxBytes: settings.maxOutputBytes)
