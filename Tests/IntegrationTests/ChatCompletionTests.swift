@@ -90,6 +90,7 @@ import Testing
         #expect(chat.status == .succeeded)
         #expect(chat.kind == .chatflow)
         #expect(chat.answer == "Echo: write the daily summary")
+        #expect(chat.query == "write the daily summary")
         #expect(chat.totalTokens != nil)
         #expect(chat.workflowRunID != nil)
         #expect(chat.taskID != nil)

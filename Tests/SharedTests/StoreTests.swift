@@ -114,6 +114,17 @@ import Testing
         #expect(run.nodes?[1].rounds == 2)
         #expect(run.nodes?[0].rounds == nil)
 
+        #expect(run.query == nil)
+
+        var chat = Self.result("t2")
+        chat.kind = .chatflow
+        chat.query = "总结 2026-12-03 的工单"
+        chat.answer = "共 12 条"
+        try await store.write(RecordBatch(results: [chat]))
+        let chatRun = try #require(try await store.run(triggerID: "t2"))
+        #expect(chatRun.query == "总结 2026-12-03 的工单")
+        #expect(chatRun.answer == "共 12 条")
+
         let round = try await store.nodes(triggerID: "t1", parentNodeID: "iter", parentIndex: 1)
         #expect(round.map(\.executionID) == ["n-a1"])
         #expect(round.first?.inputs == ["item": "b"])

@@ -166,9 +166,8 @@ struct RunControlAPI: Sendable {
         let now = Date()
         var trigger = TriggerFactory.trigger(for: job, scheduledAt: now, source: .manual, emittedAt: now, id: TriggerID.random())
         trigger.inputs = inputs
-        // TODO: results do not record the question a chatflow run asked, so a re-run without
-        // `query` asks the job's current one, which may differ from the original's.
-        if let query { trigger.policy?.query = query }
+        // The original's recorded question; runs recorded before results kept it ask the job's current one.
+        if let asked = query ?? record.query { trigger.policy?.query = asked }
         trigger.actor = caller.actor
         trigger.rerunOf = triggerID
         try await context.publisher.publish(trigger: trigger)

@@ -21,6 +21,8 @@ public struct RunResult: Codable, Hashable, Sendable {
     public var ioTruncated: Bool?
     /// Chatflow and completion answer, or the text of a workflow's `text_chunk` events.
     public var answer: String?
+    /// The question a chatflow run asked, as rendered into its trigger; kept like `inputs`.
+    public var query: String?
     /// Chatflow conversation the run's message belongs to: the job's fixed one or a new one.
     public var conversationID: String?
     /// Dify message id of a chatflow or completion run.
@@ -59,7 +61,7 @@ public struct RunResult: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case version = "v"
-        case app, kind, status, source, inputs, outputs, answer, error, currency, attempts, nodes
+        case app, kind, status, source, inputs, outputs, answer, query, error, currency, attempts, nodes
         case triggerID = "trigger_id"
         case jobID = "job_id"
         case workflowRunID = "workflow_run_id"

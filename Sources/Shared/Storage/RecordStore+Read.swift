@@ -36,7 +36,7 @@ extension RecordStore {
     public func run(triggerID: String) async throws -> RunRecord? {
         let runSQL = """
             SELECT \(Self.runSummaryColumns), task_id, total_steps, error_retryable, error_node_id, attempts, inputs, \
-            outputs, answer, io_truncated, stopped_by, may_still_run, trace_id, parent_trigger_id, parent_job_id \
+            outputs, answer, io_truncated, stopped_by, may_still_run, trace_id, parent_trigger_id, parent_job_id, query \
             FROM runs WHERE trigger_id = ?
             """
         let nodeSQL = Self.nodeSelect + " WHERE n.trigger_id = ? AND n.parent_node_id IS NULL ORDER BY n.seq"
@@ -60,6 +60,7 @@ extension RecordStore {
         record.inputs = row["inputs"].json
         record.outputs = row["outputs"].json
         record.answer = row["answer"].string
+        record.query = row["query"].string
         record.ioTruncated = row["io_truncated"].bool
         record.stoppedBy = row["stopped_by"].string
         record.mayStillRun = row["may_still_run"].bool

@@ -59,7 +59,7 @@ struct RecordRows: Sendable {
         "error_retryable", "error_node_id", "attempt_count", "attempts", "inputs", "outputs", "answer",
         "io_truncated", "node_count", "worker_id", "stopped_by", "may_still_run", "trace_id", "recorded_at",
         "rerun_of",
-        "parent_trigger_id", "parent_job_id",
+        "parent_trigger_id", "parent_job_id", "query",
     ]
     static let nodeColumns = [
         "trigger_id", "seq", "sort_at", "execution_id", "node_id", "node_type", "title", "status",
@@ -158,6 +158,11 @@ struct RecordRows: Sendable {
             answer = text.prefix(maxBytes: limits.runIOBytes)
             truncated = true
         }
+        var query = result.query
+        if let text = query, text.utf8.count > limits.runIOBytes {
+            query = text.prefix(maxBytes: limits.runIOBytes)
+            truncated = true
+        }
         let attempts = result.attempts.map { String(decoding: MessageCodec.encode($0), as: UTF8.self) }
         let attemptCount = max(result.attempts?.count ?? 0, 1)
 
@@ -173,7 +178,7 @@ struct RecordRows: Sendable {
             SQLValue(inputs?.text), SQLValue(outputs?.text), SQLValue(answer), SQLValue(truncated),
             .integer(Int64(result.nodes?.count ?? 0)), SQLValue(result.workerID), SQLValue(result.stoppedBy),
             SQLValue(result.mayStillRun), SQLValue(result.traceID), recordedAt, SQLValue(result.rerunOf),
-            SQLValue(result.parentTriggerID), SQLValue(result.parentJobID),
+            SQLValue(result.parentTriggerID), SQLValue(result.parentJobID), SQLValue(query),
         ]
     }
 

@@ -38,6 +38,8 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var inputs: JSONValue?
     public var outputs: JSONValue?
     public var answer: String?
+    /// The question a chatflow run asked.
+    public var query: String?
     /// True when inputs, outputs or the answer were cut to the size cap.
     public var ioTruncated: Bool?
     public var stoppedBy: String?
@@ -54,7 +56,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var children: [RunLink]?
 
     enum CodingKeys: String, CodingKey {
-        case app, kind, status, source, currency, attempts, inputs, outputs, answer, nodes, reruns
+        case app, kind, status, source, currency, attempts, inputs, outputs, answer, query, nodes, reruns
         case triggerID = "trigger_id"
         case jobID = "job_id"
         case workflowRunID = "workflow_run_id"

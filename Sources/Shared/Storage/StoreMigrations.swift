@@ -140,6 +140,9 @@ enum StoreMigrations {
             "ALTER TABLE runs ADD COLUMN parent_job_id TEXT",
             "CREATE INDEX runs_by_parent ON runs (parent_trigger_id)",
         ]),
+        Migration(version: 4, name: "keep the question of chatflow runs", statements: [
+            "ALTER TABLE runs ADD COLUMN query TEXT",
+        ]),
     ]
 
     /// Brings the schema up to the latest version; returns the versions applied now.

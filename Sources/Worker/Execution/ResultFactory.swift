@@ -21,6 +21,11 @@ enum ResultFactory {
             result.inputs = capped.objectValue ?? inputs
             if truncated { result.ioTruncated = true }
         }
+        if trigger.policy?.storeIO ?? true, trigger.effectiveKind == .chatflow, let query = trigger.policy?.query {
+            let cut = query.prefix(maxBytes: settings.maxOutputBytes)
+            result.query = cut
+            if cut.utf8.count < query.utf8.count { result.ioTruncated = true }
+        }
         return result
     }
 
