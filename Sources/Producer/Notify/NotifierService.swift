@@ -29,6 +29,7 @@ final class NotifierService: Service {
     /// One delivery at a time per channel, so parts of different outputs do not interleave.
     let channelTurns = ChannelTurns()
     let logger: Logger
+    let notificationMetrics = NotificationMetrics()
     let environment: [String: String]
     private let stopSignal = FirstOutcome<Void>()
     let state: Mutex<State>
@@ -184,6 +185,7 @@ final class NotifierService: Service {
         for unit in units {
             group.addTask { [self] in
                 guard let event = await unit() else { return }
+                notificationMetrics.count(event)
                 await publishPersistently("event") { try await publisher.publish(event: event) }
                 store(state.withLock { $0.resultProgress.finish(partition: message.partition, offset: message.offset) })
             }
@@ -265,6 +267,7 @@ final class NotifierService: Service {
         for unit in units {
             group.addTask { [self] in
                 if let event = await unit() {
+                    notificationMetrics.count(event)
                     await publishPersistently("event") { try await publisher.publish(event: event) }
                 }
                 if let offset = state.withLock({ $0.progress.finish(partition: message.partition, offset: message.offset) }) {
