@@ -22,6 +22,7 @@ struct AccessGate: Sendable {
         rule("GET", "/healthz", nil),
         rule("GET", "/readyz", nil),
         rule("POST", "/v1/jobs", .editJobs),
+        rule("POST", "/v1/jobs/preview", .editJobs),
         rule("PUT", "/v1/jobs/{id}", .editJobs),
         rule("DELETE", "/v1/jobs/{id}", .editJobs),
         rule("POST", "/v1/jobs/{id}/pause", .pauseResume),
