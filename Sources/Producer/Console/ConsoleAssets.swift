@@ -8,10 +8,12 @@ enum ConsoleAssets {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>dify-scheduler</title>
         <link rel="stylesheet" href="/console/app.css">
+        <link rel="stylesheet" href="/console/editor.css">
         <script src="/console/vendor/chart.js" defer></script>
         <script src="/console/i18n.js" defer></script>
         <script src="/console/app.js" defer></script>
         <script src="/console/views.js" defer></script>
+        <script src="/console/editor.js" defer></script>
         </head>
         <body>
         <header>

@@ -7,7 +7,7 @@ enum ConsoleScript {
     static let text = #"""
         "use strict";
         (function () {
-          const App = window.App = { views: {} };
+          const App = window.App = { views: {}, itemViews: {} };
 
           // MARK: language
           function browserLanguage() {
@@ -94,12 +94,17 @@ enum ConsoleScript {
             const text = search.toString();
             return text ? "?" + text : "";
           };
-          async function request(method, path, body) {
+          // `extra` may give headers and, for a text body, its contentType.
+          async function request(method, path, body, extra) {
             const options = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
-            if (body !== undefined) {
+            if (typeof body === "string") {
+              options.headers["Content-Type"] = (extra && extra.contentType) || "text/plain; charset=utf-8";
+              options.body = body;
+            } else if (body !== undefined) {
               options.headers["Content-Type"] = "application/json";
               options.body = JSON.stringify(body);
             }
+            Object.assign(options.headers, (extra && extra.headers) || {});
             const response = await fetch(path, options);
             const text = await response.text();
             let data = null;
@@ -108,12 +113,14 @@ enum ConsoleScript {
               const message = data && data.error && data.error.message ? data.error.message : response.status + " " + response.statusText;
               const failure = new Error(message);
               failure.status = response.status;
+              failure.field = data && data.error ? data.error.field : undefined;
               throw failure;
             }
             return data;
           }
           App.get = function (path, params) { return request("GET", path + App.query(params)); };
           App.post = function (path, body) { return request("POST", path, body); };
+          App.request = request;
 
           // MARK: router
           App.route = function () {
@@ -138,7 +145,8 @@ enum ConsoleScript {
             });
             App.notice("");
             const root = App.clear(document.getElementById("view"));
-            const view = route.parts.length > 1 && name === "runs" ? App.views.run : App.views[name] || App.views.dashboard;
+            const item = route.parts.length > 1 ? App.itemViews[name] : null;
+            const view = item || (route.parts.length > 1 && name === "runs" ? App.views.run : App.views[name] || App.views.dashboard);
             root.dataset.view = name;
             root.dataset.state = "loading";
             try {
