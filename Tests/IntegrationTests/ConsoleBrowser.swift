@@ -12,6 +12,8 @@ import Glibc
 final class ConsoleBrowser: Sendable {
     let port: Int
     let profile: URL
+    /// Prefix of this browser's files in the test output folder.
+    let name: String
     private let process: Process
 
     static let chromium = "/usr/bin/chromium"
@@ -21,6 +23,7 @@ final class ConsoleBrowser: Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.chromium) else {
             throw ProcessError(reason: "\(Self.chromium) is missing: apt-get install chromium (scripts/setup.sh does)")
         }
+        self.name = name
         port = try FreePort.next()
         profile = ManagedProcess.outputDirectory.appendingPathComponent("\(name)-chromium-profile")
         try? FileManager.default.removeItem(at: profile)
@@ -48,16 +51,19 @@ final class ConsoleBrowser: Sendable {
         try? FileManager.default.removeItem(at: profile)
     }
 
-    /// Runs the DevTools script against the console at `baseURL`; returns its JSON report.
+    /// Runs a DevTools script (by default the records pages' walk-through) against the console
+    /// at `baseURL`; returns its JSON report.
     ///
     /// - Throws: ``ProcessError`` with the script's output when it fails or hangs.
-    func check(baseURL: String, plan: [String: String], screenshots: URL, timeout: Duration = .seconds(180)) async throws -> [String: Any] {
-        let script = ManagedProcess.outputDirectory.appendingPathComponent("console_devtools.py")
-        try Self.script.write(to: script, atomically: true, encoding: .utf8)
-        let planFile = ManagedProcess.outputDirectory.appendingPathComponent("console-plan.json")
+    func check(
+        baseURL: String, plan: [String: String], screenshots: URL, script text: String = ConsoleBrowser.script, timeout: Duration = .seconds(180)
+    ) async throws -> [String: Any] {
+        let script = ManagedProcess.outputDirectory.appendingPathComponent("\(name)_devtools.py")
+        try text.write(to: script, atomically: true, encoding: .utf8)
+        let planFile = ManagedProcess.outputDirectory.appendingPathComponent("\(name)-plan.json")
         try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
         try FileManager.default.createDirectory(at: screenshots, withIntermediateDirectories: true)
-        let output = ManagedProcess.outputDirectory.appendingPathComponent("console-devtools.log")
+        let output = ManagedProcess.outputDirectory.appendingPathComponent("\(name)-devtools.log")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
 
@@ -83,7 +89,17 @@ final class ConsoleBrowser: Sendable {
         return report
     }
 
-    static let script = #"""
+    /// The records pages' walk-through: dashboard, runs, one run, events, jobs, languages.
+    static let script = program(records)
+
+    /// Wraps DevTools steps, written at the indentation of a `try` block's body, with the
+    /// helpers they use (`open_page`, `evaluate`, `wait_for`, `check`, `screenshot`) and the
+    /// report printed at the end.
+    static func program(_ steps: String) -> String {
+        preamble + "\n" + steps + "\n" + epilogue
+    }
+
+    static let preamble = #"""
         import base64, json, sys, time, urllib.request
         import websocket
 
@@ -164,12 +180,14 @@ final class ConsoleBrowser: Sendable {
 
         def check(name, value):
             report["checks"][name] = value
-
         try:
             send("Page.enable")
             send("Runtime.enable")
             send("Log.enable")
             send("Emulation.setDeviceMetricsOverride", width=1400, height=1000, deviceScaleFactor=1, mobile=False)
+        """#
+
+    static let records = #"""
             send("Page.navigate", url=base + "/console/#/dashboard?range=1h")
             ready()
             check("language_from_browser", evaluate("document.documentElement.lang"))
@@ -230,6 +248,9 @@ final class ConsoleBrowser: Sendable {
             evaluate("document.getElementById('language').click()")
             ready()
             check("language_back", evaluate("document.querySelector('nav a[data-view=dashboard]').textContent"))
+        """#
+
+    static let epilogue = #"""
         except Exception as error:
             report["failure"] = "%s" % error
             try:

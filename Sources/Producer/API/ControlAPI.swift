@@ -310,8 +310,8 @@ struct ControlAPI: Sendable {
     /// Rejects a change to a job from a job file, and a change made from an outdated read when
     /// the request carries `If-Match`.
     ///
-    /// NOTE: the ETag is compared with the job as this producer last read it from the `jobs`
-    /// topic, so two writes landing within that read's lag can still both pass.
+    /// NOTE: the check reads the `jobs` topic and the write follows it, which is not one atomic
+    /// step: two updates whose reads both come before either write can both pass.
     static func checkEditable(_ job: Job, _ request: HTTPRequest) throws {
         if job.effectiveManagedBy == .file {
             throw HTTPError(status: 409, code: "managed_by_file",

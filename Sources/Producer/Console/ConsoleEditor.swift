@@ -326,9 +326,9 @@ enum ConsoleEditor {
               drawGutter(lineMarks(problems));
               showProblems(problems);
               const valid = result.valid && problems.length === 0;
-              status.className = "editor-status " + (valid ? "ok" : "bad");
-              status.textContent = valid ? t("editor.valid") : problems.length + " " + t("editor.problems");
-              status.dataset.valid = valid ? "true" : "false";
+              status.className = "editor-status " + (fromFile ? "" : valid ? "ok" : "bad");
+              status.textContent = fromFile ? "" : valid ? t("editor.valid") : problems.length + " " + t("editor.problems");
+              status.dataset.valid = fromFile ? "readonly" : valid ? "true" : "false";
               reviewButton.disabled = !valid || !canEdit;
 
               App.clear(fireRows);
@@ -455,7 +455,6 @@ enum ConsoleEditor {
               try {
                 await App.request("DELETE", "/v1/jobs/" + encodeURIComponent(id), undefined, { headers: etag ? { "If-Match": etag } : {} });
                 App.go("/jobs");
-                App.notice(t("editor.deleted") + ": " + id);
               } catch (error) { App.notice(error.message, true); }
             }
             async function loadRuns() {
