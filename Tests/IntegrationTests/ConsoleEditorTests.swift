@@ -6,9 +6,9 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// The console's job editor in headless Chromium on a real deployment: create a job (a bad
-/// cron shown at its line, the next fires, the diff, save, a run of it), pause it, edit an API
-/// job while someone else saves it, delete it, and look at a file job read-only.
+/// The console's job editor in headless Chromium on a real deployment. It creates a job (a bad
+/// cron shown at its line, the next fires, the diff, save, a run of it) and pauses it. It edits
+/// an API job while someone else saves it, deletes it, and opens a file job read-only.
 @Suite(.serialized) struct ConsoleEditorTests {
     static let newJob = """
         id: editor-made

@@ -18,7 +18,7 @@ enum ConsoleEditor {
           // MARK: caller
           let callerRequest = null;
           /// Resolves to the caller's actor, role and a can(permission) test. Without a
-          /// /v1/whoami answer every button shows and the server decides.
+          /// /v1/whoami response every button shows and the server decides.
           App.caller = function () {
             if (!callerRequest) {
               callerRequest = App.get("/v1/whoami").then(function (data) {
@@ -326,9 +326,15 @@ enum ConsoleEditor {
               drawGutter(lineMarks(problems));
               showProblems(problems);
               const valid = result.valid && problems.length === 0;
-              status.className = "editor-status " + (fromFile ? "" : valid ? "ok" : "bad");
-              status.textContent = fromFile ? "" : valid ? t("editor.valid") : problems.length + " " + t("editor.problems");
-              status.dataset.valid = fromFile ? "readonly" : valid ? "true" : "false";
+              if (fromFile) {
+                status.className = "editor-status";
+                status.textContent = "";
+                status.dataset.valid = "readonly";
+              } else {
+                status.className = "editor-status " + (valid ? "ok" : "bad");
+                status.textContent = valid ? t("editor.valid") : problems.length + " " + t("editor.problems");
+                status.dataset.valid = valid ? "true" : "false";
+              }
               reviewButton.disabled = !valid || !canEdit;
 
               App.clear(fireRows);
@@ -337,7 +343,10 @@ enum ConsoleEditor {
                   el("td", { text: fire.local }), el("td", { text: fire.weekday }), el("td", { text: fire.scheduled_at })));
               });
               if (!(result.next || []).length) fireRows.append(el("tr", {}, el("td", { colspan: "3", class: "muted", text: t("editor.noFires") })));
-              zoneLine.textContent = result.timezone ? t("editor.zone") + " " + result.timezone + (result.schedule_text ? " · " + result.schedule_text : "") : "";
+              zoneLine.textContent = "";
+              if (result.timezone) {
+                zoneLine.textContent = t("editor.zone") + " " + result.timezone + (result.schedule_text ? " · " + result.schedule_text : "");
+              }
 
               App.clear(inputsBox);
               if (result.inputs) {
@@ -396,7 +405,7 @@ enum ConsoleEditor {
               const changed = lines.some(function (line) { return line.op !== " "; });
               const body = el("tbody");
               lines.forEach(function (line) {
-                const kind = line.op === "+" ? "add" : line.op === "-" ? "del" : "same";
+                const kind = { "+": "add", "-": "del", " ": "same" }[line.op];
                 body.append(el("tr", { class: "diff-" + kind }, el("td", { class: "sign", text: line.op }), el("td", {}, el("code", { text: line.text }))));
               });
               const save = el("button", { class: "action primary", type: "button", id: "editor-save",
