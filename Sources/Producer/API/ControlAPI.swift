@@ -163,7 +163,7 @@ struct ControlAPI: Sendable {
 
         let now = Date()
         var trigger = TriggerFactory.trigger(for: job, scheduledAt: now, source: .manual, emittedAt: now, id: TriggerID.random())
-        trigger.inputs = (job.inputs ?? [:]).merging(overrides) { _, new in new }
+        trigger.inputs = (trigger.inputs ?? [:]).merging(overrides) { _, new in new }
         trigger.actor = caller.actor
         try await context.publisher.publish(trigger: trigger)
         context.metrics.triggersEmitted.increment(by: 1, ["source": "manual"])

@@ -51,6 +51,7 @@ final class JobOwnership: Service {
     /// The next offset to commit per topic partition, for messages already applied.
     private let processedOffsets = Mutex<[KafkaTopicPartition: Int64]>([:])
     private let checkpointWaker = Waker()
+    private let chains: ChainRunner
 
     init(
         configuration: Configuration, kafka: KafkaConfiguration, scheduler: FireScheduler, compiler: JobCompiler,
@@ -64,6 +65,7 @@ final class JobOwnership: Service {
         self.metrics = metrics
         self.logger = logger
         self.topics = configuration.kafka.topics
+        self.chains = ChainRunner(kafka: kafka, publisher: publisher, scheduler: scheduler, metrics: metrics, logger: logger, topics: configuration.kafka.topics)
         (inputs, continuation) = AsyncStream<Input>.makeStream()
     }
 
@@ -253,6 +255,12 @@ final class JobOwnership: Service {
                 await publish(event)
             }
         }
+        for result in data.chainResults {
+            await chains.resultArrived(result)
+        }
+        for (request, partition) in data.chainRequests.sorted(by: { $0.request.time < $1.request.time }) {
+            await chains.requestArrived(request, partition: partition)
+        }
         return installed
     }
 
@@ -282,6 +290,7 @@ final class JobOwnership: Service {
         } else if message.topic == topics.results {
             if let value = message.value, let result = try? MessageCodec.decode(RunResult.self, from: Data(value)) {
                 await scheduler.runEnded(result)
+                await chains.resultArrived(result)
             }
         }
         processedOffsets.withLock { $0[message.topicPartition] = message.offset + 1 }
@@ -289,6 +298,17 @@ final class JobOwnership: Service {
 
     private func handleJobMessage(_ message: KafkaMessage) async {
         guard let key = message.keyString else { return }
+        if ChainRequest.isKey(key) {
+            // A tombstone marks a request done.
+            guard let value = message.value else { return }
+            do {
+                let request = try MessageCodec.decode(ChainRequest.self, from: Data(value))
+                await chains.requestArrived(request, partition: message.partition)
+            } catch {
+                logger.warning("chain request rejected", ["key": key, LogKey.error: "\(error)"])
+            }
+            return
+        }
         if let jobID = JobControl.jobID(fromKey: key) {
             guard let value = message.value else { return }
             do {

@@ -14,6 +14,11 @@ struct PartitionRebuild: Sendable {
     /// The last result of each job read, by job id.
     var lastResults: [String: [RunResult]] = [:]
     var resultCount = 0
+    /// Chain requests not yet done (no tombstone after them), with their partitions.
+    var chainRequests: [(request: ChainRequest, partition: Int)] = []
+    /// Every final result read since the committed offset, for the chains they start: the
+    /// producer that read them before may have stopped before writing the chain requests.
+    var chainResults: [RunResult] = []
 
     /// Reads the three topics for `partitions`, on Dispatch threads.
     static func read(
@@ -32,7 +37,11 @@ struct PartitionRebuild: Sendable {
             }
             rebuild.jobsEndOffsets = summary.endOffsets
             for (key, message) in latestJobs {
-                if let jobID = JobControl.jobID(fromKey: key) {
+                if ChainRequest.isKey(key) {
+                    if let value = message.value, let request = try? MessageCodec.decode(ChainRequest.self, from: Data(value)) {
+                        rebuild.chainRequests.append((request, message.partition))
+                    }
+                } else if let jobID = JobControl.jobID(fromKey: key) {
                     if let value = message.value, let control = try? MessageCodec.decode(JobControl.self, from: Data(value)) {
                         rebuild.controls[jobID] = control
                     }
@@ -56,8 +65,10 @@ struct PartitionRebuild: Sendable {
                 topic: topics.results, partitions: partitions, startOffsets: resultStartOffsets, timeout: .seconds(600)
             ) { message in
                 guard let value = message.value, let result = try? MessageCodec.decode(RunResult.self, from: Data(value)),
-                    let jobID = result.jobID, let open = rebuild.states[jobID]?.openTriggerID, open == result.triggerID
+                    let jobID = result.jobID
                 else { return }
+                rebuild.chainResults.append(result)
+                guard let open = rebuild.states[jobID]?.openTriggerID, open == result.triggerID else { return }
                 rebuild.lastResults[jobID, default: []].append(result)
             }
             rebuild.resultCount = summaryResults.messageCount

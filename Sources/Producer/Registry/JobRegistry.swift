@@ -27,7 +27,7 @@ struct JobRegistry: Sendable {
     func jobs(partitions: [Int]?) async throws -> [String: Job] {
         let latest = try await reader.readLatestByKey(topic: topics.jobs, partitions: partitions, timeout: .seconds(120))
         var jobs: [String: Job] = [:]
-        for (key, message) in latest where JobControl.jobID(fromKey: key) == nil {
+        for (key, message) in latest where JobControl.jobID(fromKey: key) == nil && !ChainRequest.isKey(key) {
             guard let value = message.value, let job = try? MessageCodec.decode(Job.self, from: Data(value)) else { continue }
             jobs[key] = job
         }

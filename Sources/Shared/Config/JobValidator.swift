@@ -111,6 +111,8 @@ public struct JobValidator: Sendable {
             problems.append(JobProblem(field: "alerts.on[\(index)]", message: "unknown alert \"\(kind)\": use \(AlertPolicy.knownTriggers.sorted().joined(separator: ", "))"))
         }
 
+        problems += JobTemplates.problems(in: job)
+        problems += chainProblems(in: job)
         problems += scheduleCheck(job)
         return problems
     }
@@ -181,6 +183,7 @@ struct ConfigurationValidator {
                 errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].\(problem.field)", message: problem.message))
             }
         }
+        errors += chainErrors()
 
         for (name, database) in configuration.worker.difyDatabases.sorted(by: { $0.key < $1.key }) where database.urlEnv == nil && database.urlFile == nil {
             errors.append(ConfigError(file: file, line: 0, path: "worker.dify_databases.\(name)", message: "set url_env (an environment variable) or url_file; the URL holds a password and is never written in this file"))
@@ -206,6 +209,39 @@ struct ConfigurationValidator {
             if (try? DurationText.milliseconds(setting)) == nil {
                 errors.append(ConfigError(file: file, line: 0, path: name, message: "\(DurationText.ParseError(text: setting))"))
             }
+        }
+        return errors
+    }
+}
+
+extension ConfigurationValidator {
+    /// Checks `on_success` and `on_failure` across the file: unknown children, loops, and
+    /// `parent.*` in jobs that nothing chains to.
+    func chainErrors() -> [ConfigError] {
+        let jobs = configuration.jobs
+        func mark(of jobID: String) -> (index: Int, mark: YAMLMark) {
+            let index = jobs.firstIndex { $0.id == jobID } ?? 0
+            let mark = index < configuration.jobMarks.count ? configuration.jobMarks[index] : YAMLMark(file: configuration.file, line: 0, column: 0)
+            return (index, mark)
+        }
+
+        var errors: [ConfigError] = []
+        let known = Set(jobs.map(\.id))
+        for unknown in JobChains.unknownChildren(in: jobs, known: known) {
+            let (index, mark) = mark(of: unknown.jobID)
+            errors.append(ConfigError(
+                file: mark.file, line: mark.line, path: "jobs[\(index)].\(unknown.field)",
+                message: "unknown job \"\(unknown.childID)\": job \"\(unknown.jobID)\" chains to it, but this file does not define it; define it under jobs: or remove it from the chain"))
+        }
+        let byID = Dictionary(jobs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        if let loop = JobChains.loop(in: byID) {
+            let (index, mark) = mark(of: loop[0])
+            let field = (byID[loop[0]]?.onSuccess ?? []).contains(loop[1]) ? "on_success" : "on_failure"
+            errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].\(field)", message: JobChains.loopMessage(loop)))
+        }
+        for orphan in JobChains.orphanParentUses(in: byID) {
+            let (index, mark) = mark(of: orphan.jobID)
+            errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].\(orphan.fields[0])", message: JobChains.orphanMessage(jobID: orphan.jobID, fields: orphan.fields)))
         }
         return errors
     }

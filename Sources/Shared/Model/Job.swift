@@ -36,6 +36,10 @@ public struct Job: Codable, Hashable, Sendable {
     public var description: String?
     /// For `kind: dify_cleanup`: what to delete and how fast; `app` names the database.
     public var cleanup: CleanupSettings?
+    /// Jobs to trigger when a run of this job succeeds (`succeeded` or `partial_succeeded`).
+    public var onSuccess: [String]?
+    /// Jobs to trigger when a run of this job fails (`failed`, `timed_out`, `expired`, `rejected`).
+    public var onFailure: [String]?
 
     public init(id: String, app: String, schedule: ScheduleSpec) {
         self.id = id
@@ -55,6 +59,8 @@ public struct Job: Codable, Hashable, Sendable {
         case expectedTokens = "expected_tokens"
         case storeIO = "store_io"
         case managedBy = "managed_by"
+        case onSuccess = "on_success"
+        case onFailure = "on_failure"
     }
 
     // MARK: - Defaults

@@ -44,6 +44,9 @@ public struct RunResult: Codable, Hashable, Sendable {
     /// Set when the worker gave up on a run that may still be going on in Dify.
     public var mayStillRun: Bool?
     public var traceID: String?
+    /// For `source: chain`: the trigger and job of the run whose end started this one.
+    public var parentTriggerID: String?
+    public var parentJobID: String?
 
     public init(triggerID: String, app: String, status: RunStatus) {
         self.version = RunResult.currentVersion
@@ -75,6 +78,8 @@ public struct RunResult: Codable, Hashable, Sendable {
         case traceID = "trace_id"
         case conversationID = "conversation_id"
         case messageID = "message_id"
+        case parentTriggerID = "parent_trigger_id"
+        case parentJobID = "parent_job_id"
     }
 }
 

@@ -33,6 +33,10 @@ public struct Trigger: Codable, Hashable, Sendable {
     public var targetTriggerID: String?
     /// Name of the person or system that requested a manual trigger or a cancel.
     public var actor: String?
+    /// For `source: chain`: the trigger of the run whose end started this one.
+    public var parentTriggerID: String?
+    /// For `source: chain`: the job of that run.
+    public var parentJobID: String?
 
     public init(id: String, app: String) {
         self.version = Trigger.currentVersion
@@ -49,6 +53,8 @@ public struct Trigger: Codable, Hashable, Sendable {
         case notBefore = "not_before"
         case traceID = "trace_id"
         case targetTriggerID = "target_trigger_id"
+        case parentTriggerID = "parent_trigger_id"
+        case parentJobID = "parent_job_id"
     }
 
     public var effectiveType: TriggerType { type ?? .run }
@@ -156,7 +162,15 @@ public enum TriggerID {
         return "t-" + StableHash.hex(Array(digest.prefix(16)))
     }
 
-    /// Returns a fresh random id for manual, API and chained triggers.
+    /// The id of the run of `childJobID` chained from the run of `parentTriggerID`: the same
+    /// whenever the parent's result is read again, so a redelivered result never starts the
+    /// child twice (workers drop a trigger id they have seen).
+    public static func chained(parentTriggerID: String, childJobID: String) -> String {
+        let digest = StableHash.sha256("chain\u{0}\(parentTriggerID)\u{0}\(childJobID)")
+        return "k-" + StableHash.hex(Array(digest.prefix(16)))
+    }
+
+    /// Returns a fresh random id for manual and API triggers.
     public static func random(prefix: String = "m") -> String {
         "\(prefix)-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     }

@@ -12,6 +12,8 @@ enum ResultFactory {
         result.scheduledAt = trigger.scheduledAt
         result.emittedAt = trigger.emittedAt
         result.traceID = trigger.traceID
+        result.parentTriggerID = trigger.parentTriggerID
+        result.parentJobID = trigger.parentJobID
         result.workerID = workerID
         if trigger.policy?.storeIO ?? true, let inputs = trigger.inputs {
             let (capped, truncated) = JSONValue.object(inputs).capped(maxBytes: settings.maxOutputBytes)
