@@ -18,7 +18,7 @@ import FoundationNetworking
           cron: "*/2 * * * * *"
           timezone: Asia/Shanghai
         inputs:
-          topic: editor
+          topic: 'editor {{ scheduled_at | date: "yyyy-MM-dd" }}'
           mode: plain
         overlap: skip
 
@@ -77,7 +77,9 @@ import FoundationNetworking
         #expect(fires.count == 5)
         #expect(fires.allSatisfy { $0.hasSuffix("+08:00") }, "\(fires)")
         #expect((checks["zone_line"] as? String ?? "").contains("Asia/Shanghai"))
-        #expect((checks["inputs_shown"] as? String ?? "").contains("\"topic\": \"editor\""))
+        let inputs = checks["inputs_shown"] as? String ?? ""
+        #expect(inputs.contains("\"topic\": \"editor 20"), "\(inputs)")
+        #expect(!inputs.contains("{{"))
 
         // The diff of a new job adds every line; saving makes an api job that runs.
         #expect(checks["new_diff_ops"] as? [String] == ["diff-add"])

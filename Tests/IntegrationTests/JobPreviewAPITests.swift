@@ -69,7 +69,7 @@ import FoundationNetworking
               cron: "30 9 * * *"
               timezone: Asia/Shanghai
             inputs:
-              topic: "yesterday's orders"
+              topic: 'orders of {{ previous_day.start | date: "yyyy-MM-dd" }}'
             """)
         #expect(valid.body["valid"] == .bool(true), "\(valid.body.compactText())")
         #expect(valid.body["timezone"] == .string("Asia/Shanghai"))
@@ -79,7 +79,12 @@ import FoundationNetworking
             #expect(fire["local"]?.stringValue?.hasSuffix("T09:30:00+08:00") == true, "\(fire.compactText())")
             #expect(fire["scheduled_at"]?.stringValue?.hasSuffix("T01:30:00Z") == true)
         }
-        #expect(valid.body["inputs"]?["topic"] == .string("yesterday's orders"))
+        // The inputs are rendered for the first fire: the day before it in Shanghai.
+        let firstLocal = try #require(fires.first?["local"]?.stringValue)
+        let firstDay = try #require(CivilDate(String(firstLocal.prefix(10))))
+        let previousDay = CivilDate(daysSinceEpoch: firstDay.daysSinceEpoch - 1)
+        #expect(valid.body["inputs"]?["topic"] == .string("orders of \(previousDay)"), "\(valid.body.compactText())")
+        #expect(valid.body["inputs_rendered"] == .bool(true))
         #expect(valid.body["job"]?["managed_by"] == .string("api"))
         #expect(valid.body["existing"] == .null)
         #expect(try await api.send("GET", "/v1/jobs/daily-digest").status == 404)
@@ -123,6 +128,16 @@ import FoundationNetworking
         let filePreview = try await api.send("POST", "/v1/jobs/preview?id=file-job", yaml: "app: demo\nschedule: {every: 2h}\n")
         #expect(filePreview.body["existing"]?["managed_by"] == .string("file"))
         #expect((filePreview.body["problems"]?.arrayValue ?? []).contains { $0["message"]?.stringValue?.contains("dify-producer apply") == true })
+
+        // Chains: children must exist and may not loop through the registry.
+        let unknownChild = try await api.send("POST", "/v1/jobs/preview", yaml: "id: parent\napp: demo\nschedule: {every: 1h}\ninputs: {topic: a}\non_success: [missing-child]\n")
+        let childProblem = try #require(unknownChild.body["problems"]?.arrayValue?.first { $0["field"] == .string("on_success[0]") }, "\(unknownChild.body.compactText())")
+        #expect(childProblem["line"] == .int(5))
+        let chained = try await api.send("POST", "/v1/jobs", json: ["id": "chain-a", "app": "demo", "schedule": ["every": "1h"], "on_success": ["daily-digest"]])
+        #expect(chained.status == 201, "\(chained.body.compactText())")
+        let looping = try await api.send("PUT", "/v1/jobs/daily-digest", json: ["app": "demo", "schedule": ["every": "2h"], "on_failure": ["chain-a"]])
+        #expect(looping.status == 400)
+        #expect(looping.body["error"]?["field"] == .string("on_failure"), "\(looping.body.compactText())")
 
         // A body that is not a job.
         let broken = try await api.send("POST", "/v1/jobs/preview", yaml: "id: [unclosed\n")

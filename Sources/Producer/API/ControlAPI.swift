@@ -18,7 +18,7 @@ struct ControlAPI: Sendable {
     static let jobFields: Set<String> = [
         "v", "id", "app", "kind", "schedule", "inputs", "query", "conversation", "user", "response_mode", "timeout", "retry",
         "overlap", "misfire", "misfire_threshold", "catchup_window", "max_catchup", "max_delay", "priority", "expected_tokens",
-        "alerts", "store_io", "managed_by", "labels", "owner", "description",
+        "alerts", "store_io", "managed_by", "labels", "owner", "description", "cleanup", "on_success", "on_failure",
     ]
 
     /// Adds the API's routes to `router`.
@@ -91,6 +91,7 @@ struct ControlAPI: Sendable {
     func createJob(_ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try CallerIdentity.of(request)
         let job = try decodeJob(request, pathID: nil)
+        try await checkChain(job)
         if try await context.registry.job(id: job.id) != nil {
             throw HTTPError(status: 409, code: "job_exists", message: "job \"\(job.id)\" exists; update it with PUT /v1/jobs/\(job.id)", field: "id")
         }
@@ -105,6 +106,7 @@ struct ControlAPI: Sendable {
         let job = try decodeJob(request, pathID: id)
         let existing = try await existingJob(id)
         try Self.checkEditable(existing, request)
+        try await checkChain(job)
         var stored = existing
         stored.version = Job.currentVersion
         guard stored != job else {
@@ -301,6 +303,15 @@ struct ControlAPI: Sendable {
             throw error
         }
         return job
+    }
+
+    private func checkChain(_ job: Job) async throws {
+        let problems = try await checker.chainProblems(job, registry: context.registry)
+        if let first = problems.first {
+            var error = HTTPError.badRequest(problems.map(\.description).joined(separator: "; "), field: first.field)
+            error.code = "invalid_job"
+            throw error
+        }
     }
 
     private var checker: JobChecker {

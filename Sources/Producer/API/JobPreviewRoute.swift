@@ -43,6 +43,8 @@ struct JobPreviewRoute: Sendable {
             response["job"] = ControlAPI.json(job)
             let outcome = checker.check(job)
             problems += outcome.problems.map { Self.problem(field: $0.field, message: $0.message, line: document.line(of: $0.field)) }
+            let chainProblems = try await checker.chainProblems(job, registry: context.registry)
+            problems += chainProblems.map { Self.problem(field: $0.field, message: $0.message, line: document.line(of: $0.field)) }
 
             let (inputProblems, inputWarning) = await inputFormProblems(job)
             problems += inputProblems.map { Self.problem(field: $0.field, message: $0.message, line: document.line(of: $0.field)) }
@@ -74,6 +76,9 @@ struct JobPreviewRoute: Sendable {
                 response["query"] = rendered.query.map(JSONValue.string) ?? .null
                 response["inputs_rendered"] = .bool(rendered.isRendered)
                 response["inputs_for"] = fires.first.map { .string(Timestamp.rfc3339($0.scheduledAt)) } ?? .null
+                if !JobTemplates.parentFields(in: job).isEmpty {
+                    warnings.append(.string("parent.* placeholders are empty here: they take the parent run's values when a parent run triggers this job"))
+                }
             }
         }
 
@@ -143,12 +148,13 @@ struct JobPreviewRoute: Sendable {
         return ""
     }
 
-    /// Returns a job's inputs and chatflow query as the trigger for `scheduledAt` would carry them.
-    ///
-    /// TODO: render placeholders with the input templates once they are available; until then
-    /// this returns the inputs as written and `isRendered` is false.
+    /// Returns a job's inputs and chatflow query as the scheduled trigger for `scheduledAt` would
+    /// carry them, rendered by the same code as at emission. `parent.*` placeholders render
+    /// empty, because a preview has no parent run.
     static func renderedInputs(_ job: Job, scheduledAt: Date) -> (inputs: [String: JSONValue], query: String?, isRendered: Bool) {
-        (job.inputs ?? [:], job.query, false)
+        let triggerID = TriggerID.scheduled(jobID: job.id, scheduledAt: scheduledAt)
+        let rendered = TriggerFactory.render(job, scheduledAt: scheduledAt, triggerID: triggerID, parent: nil)
+        return (rendered.inputs, rendered.query, true)
     }
 
     /// One problem as JSON: the field, the whole message, the part that says what to do (when

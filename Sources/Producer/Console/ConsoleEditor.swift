@@ -36,7 +36,7 @@ enum ConsoleEditor {
           // MARK: YAML text of a job
           const TOP_ORDER = ["id", "app", "kind", "description", "owner", "labels", "schedule", "inputs", "query", "conversation", "user",
             "response_mode", "timeout", "retry", "overlap", "misfire", "misfire_threshold", "catchup_window", "max_catchup", "max_delay",
-            "priority", "expected_tokens", "alerts", "store_io", "cleanup"];
+            "priority", "expected_tokens", "alerts", "store_io", "cleanup", "on_success", "on_failure"];
           const SCHEDULE_ORDER = ["cron", "every", "delay", "at", "timezone", "calendar", "calendar_mode", "start", "end", "max_runs",
             "jitter", "dst_gap", "dst_overlap", "day_match", "cron_dialect"];
 
