@@ -95,7 +95,7 @@ import FoundationNetworking
 
         // Edit: the diff shows the changed line; a save after someone else's save is refused.
         #expect((checks["edit_original"] as? String ?? "").contains("every: 1h"))
-        #expect(checks["edit_diff"] as? [String] == ["diff-del-  every: 1h", "diff-add+  every: 2h"], "\(checks["edit_diff"] ?? "")")
+        #expect(checks["edit_diff"] as? [String] == ["diff-del -  every: 1h", "diff-add +  every: 2h"], "\(checks["edit_diff"] ?? "")")
         #expect(checks["other_editor_status"] as? Int == 200)
         #expect((checks["conflict_notice"] as? String ?? "").hasPrefix("notice error"))
         #expect(checks["reloaded_has_other_edit"] as? Bool == true)
@@ -203,7 +203,7 @@ import FoundationNetworking
             set_text(original.replace("every: 1h", "every: 2h"))
             wait_checked("true")
             review()
-            check("edit_diff", evaluate("Array.from(document.querySelectorAll('#editor-diff-lines tr')).filter(function(r){return r.className !== 'diff-same'}).map(function(r){return r.className + '-' + r.textContent.slice(1)})"))
+            check("edit_diff", evaluate("Array.from(document.querySelectorAll('#editor-diff-lines tr')).filter(function(r){return r.className !== 'diff-same'}).map(function(r){return r.className + ' ' + r.textContent})"))
             check("other_editor_status", evaluate("fetch('/v1/jobs/%s', {method: 'PUT', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({app: 'demo', schedule: {every: '3h'}, inputs: {topic: 'other editor'}})}).then(function(r){return r.status})" % plan["edit_id"]))
             click("editor-save")
             wait_for("document.getElementById('editor-reload') !== null", "the conflict message")

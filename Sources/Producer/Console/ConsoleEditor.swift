@@ -49,7 +49,9 @@ enum ConsoleEditor {
           function plainSafe(text) {
             if (text === "" || text !== text.trim()) return false;
             if (/^(true|false|null|~|yes|no|on|off|y|n)$/i.test(text)) return false;
-            if (/^[-+]?(\.?\d|\.(inf|nan))/i.test(text)) return false;
+            // Durations such as 30s or 1h30m read back as text; other texts that start like a number may not.
+            const duration = /^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/.test(text);
+            if (!duration && /^[-+]?(\.?\d|\.(inf|nan))/i.test(text)) return false;
             if (/^[-?:,\[\]{}#&*!|>'"%@`]/.test(text)) return false;
             if (/: |:$| #|[\u0000-\u001f\u007f]/.test(text)) return false;
             return !/[{}\[\],]/.test(text);
@@ -383,6 +385,9 @@ enum ConsoleEditor {
             area.addEventListener("input", function () {
               latest = null;
               reviewButton.disabled = true;
+              status.className = "editor-status";
+              status.textContent = t("editor.checking");
+              delete status.dataset.valid;
               diffBox.hidden = true;
               drawGutter({});
               clearTimeout(timer);
