@@ -60,7 +60,10 @@ enum ConsoleEditor {
             if (value === null || value === undefined) return "null";
             if (typeof value === "boolean" || typeof value === "number") return String(value);
             const text = String(value);
-            return plainSafe(text) ? text : JSON.stringify(text);
+            if (plainSafe(text)) return text;
+            // Single quotes read better around text with double quotes, such as a template's date format.
+            if (text.indexOf("\"") >= 0 && !/[\u0000-\u001f\u007f]/.test(text)) return "'" + text.replace(/'/g, "''") + "'";
+            return JSON.stringify(text);
           }
           // Keys are read back as text whatever they look like, so only their syntax matters.
           function keyText(key) { return /^[A-Za-z_][A-Za-z0-9_.\/-]*$/.test(key) ? key : JSON.stringify(key); }
@@ -334,7 +337,7 @@ enum ConsoleEditor {
                 status.dataset.valid = "readonly";
               } else {
                 status.className = "editor-status " + (valid ? "ok" : "bad");
-                status.textContent = valid ? t("editor.valid") : problems.length + " " + t("editor.problems");
+                status.textContent = valid ? t("editor.valid") : problems.length + " " + t(problems.length === 1 ? "editor.problem" : "editor.problems");
                 status.dataset.valid = valid ? "true" : "false";
               }
               reviewButton.disabled = !valid || !canEdit;
@@ -344,7 +347,10 @@ enum ConsoleEditor {
                 fireRows.append(el("tr", { "data-fire": fire.scheduled_at },
                   el("td", { text: fire.local }), el("td", { text: fire.weekday }), el("td", { text: fire.scheduled_at })));
               });
-              if (!(result.next || []).length) fireRows.append(el("tr", {}, el("td", { colspan: "3", class: "muted", text: t("editor.noFires") })));
+              if (!(result.next || []).length) {
+                const reason = result.job && result.timezone ? "editor.noFires" : "editor.noFiresInvalid";
+                fireRows.append(el("tr", {}, el("td", { colspan: "3", class: "muted", text: t(reason) })));
+              }
               zoneLine.textContent = "";
               if (result.timezone) {
                 zoneLine.textContent = t("editor.zone") + " " + result.timezone + (result.schedule_text ? " · " + result.schedule_text : "");
@@ -416,11 +422,11 @@ enum ConsoleEditor {
               const save = el("button", { class: "action primary", type: "button", id: "editor-save",
                 text: isNew ? t("editor.create") : t("editor.save"), onclick: function () { store(save); } });
               save.disabled = !changed;
-              App.clear(diffBox).append(el("h2", { text: t("editor.diff") }),
+              App.clear(diffBox).append(el("div", {}, el("h2", { text: t("editor.diff") }),
                 changed ? null : el("p", { class: "muted", id: "editor-unchanged", text: t("editor.unchanged") }),
                 el("table", { class: "diff", id: "editor-diff-lines" }, body),
                 el("p", {}, save, " ", el("button", { class: "action", type: "button", text: t("editor.keepEditing"),
-                  onclick: function () { diffBox.hidden = true; area.focus(); } })));
+                  onclick: function () { diffBox.hidden = true; area.focus(); } }))));
               diffBox.hidden = false;
               diffBox.scrollIntoView({ block: "nearest" });
             }
@@ -507,7 +513,7 @@ enum ConsoleEditor {
         @media (max-width: 1000px) { .editor-grid { grid-template-columns: 1fr; } }
         .editor-box { display: flex; border: 1px solid #cbd5e1; border-radius: 6px; background: #fff; overflow: hidden; }
         .editor-box textarea, .editor-gutter { font: 13px/20px ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
-        .editor-box textarea { flex: 1; border: 0; border-radius: 0; min-height: 460px; resize: vertical; padding: 6px 8px; white-space: pre;
+        .editor-box textarea { flex: 1; border: 0; border-radius: 0; min-height: 380px; resize: vertical; padding: 6px 8px; white-space: pre;
           overflow: auto; tab-size: 2; outline: none; }
         .editor-box textarea[readonly] { background: #f8fafc; color: #334155; }
         .editor-gutter { min-width: 44px; padding: 6px 6px 6px 0; text-align: right; color: #94a3b8; background: #f1f5f9; overflow: hidden;
