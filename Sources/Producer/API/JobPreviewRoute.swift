@@ -138,13 +138,13 @@ struct JobPreviewRoute: Sendable {
         ])
     }
 
+    /// Returns the schedule in words, without the zone, which the response gives in `timezone`.
     static func describe(_ schedule: CompiledSchedule) -> String {
         let spec = schedule.spec
-        let zone = " (\(schedule.zone.identifier))"
-        if let cron = spec.cron { return "cron \(cron)\(zone)" }
+        if let cron = spec.cron { return "cron \(cron)" }
         if let every = spec.every { return "every \(every)" }
         if let delay = spec.delay { return "\(delay) after the previous run ends" }
-        if let at = spec.at { return "once at \(at)\(zone)" }
+        if let at = spec.at { return "once at \(at)" }
         return ""
     }
 
