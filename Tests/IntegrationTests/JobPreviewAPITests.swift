@@ -120,7 +120,7 @@ import FoundationNetworking
         let second = try await api.send("PUT", "/v1/jobs/daily-digest", yaml: "app: demo\nschedule: {every: 2h}\n", headers: ["If-Match": newTag])
         #expect(second.status == 200, "\(second.body.compactText())")
 
-        // A job from a file cannot be changed or deleted through the API, and the preview says so.
+        // A job from a file cannot be changed or deleted through the API, and the preview reports it.
         let fileEdit = try await api.send("PUT", "/v1/jobs/file-job", json: ["app": "demo", "schedule": ["every": "2h"]])
         #expect(fileEdit.status == 409)
         #expect(fileEdit.body["error"]?["code"] == .string("managed_by_file"))

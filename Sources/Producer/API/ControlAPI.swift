@@ -295,7 +295,7 @@ struct ControlAPI: Sendable {
         if let issue = document.issues.first {
             throw HTTPError.badRequest(issue.message, field: issue.field)
         }
-        guard let job = document.job else { throw HTTPError.badRequest("the body holds no job definition", field: "body") }
+        guard let job = document.job else { throw HTTPError.badRequest("the body contains no job definition", field: "body") }
         let problems = checker.check(job).problems
         if let first = problems.first {
             var error = HTTPError.badRequest(problems.map(\.description).joined(separator: "; "), field: first.field)

@@ -4,12 +4,12 @@ import Shared
 /// `POST /v1/jobs/preview`: checks a job without saving it and shows what it would do.
 ///
 /// The body is a job in JSON or YAML, as for `POST /v1/jobs`; `?id=ID` previews an update of
-/// that job, whose body may leave out `id`. The response is 200 whether or not the job is valid:
-/// `valid`, every `problems` entry (field, message, the fix part of the message, and the line
-/// in a YAML body), `warnings` (such as an app whose input form could not be read), the job as
-/// it would be stored, the next `count` fires (1 to 100, default 5) in the job's zone, the inputs
-/// of the next fire, and the stored job it would replace with its ETag. It needs the same
-/// permission as creating a job.
+/// that job, whose body may leave out `id`. The response is 200 whether or not the job is valid.
+/// It lists `valid`, every problem (field, message, the fix part of the message, and the line
+/// in a YAML body) and `warnings` (such as an app whose input form could not be read). It also
+/// gives the job as it would be stored, the next `count` fires (1 to 100, default 5) in the
+/// job's zone, the inputs of the next fire, and the stored job it would replace with its ETag.
+/// It needs the same permission as creating a job.
 struct JobPreviewRoute: Sendable {
     let context: ProducerContext
     let checker: JobChecker
@@ -89,7 +89,7 @@ struct JobPreviewRoute: Sendable {
         return .json(200, .object(response))
     }
 
-    // MARK: - Parts of the answer
+    // MARK: - Parts of the response
 
     /// Checks `inputs` against the app's form, as `validate` does; an app that cannot be read
     /// gives a warning instead.
@@ -116,8 +116,8 @@ struct JobPreviewRoute: Sendable {
         ])
     }
 
-    /// The next `count` fires from now; one for a `delay` schedule, whose later runs depend on
-    /// when runs end.
+    /// Returns the next `count` fires from now, or one for a `delay` schedule, whose later runs
+    /// depend on when runs end.
     static func nextFires(_ schedule: CompiledSchedule, count: Int, firedCount: Int) -> [ScheduledFire] {
         var fires: [ScheduledFire] = []
         var cursor = Date()
@@ -157,8 +157,8 @@ struct JobPreviewRoute: Sendable {
         return (rendered.inputs, rendered.query, true)
     }
 
-    /// One problem as JSON: the field, the whole message, the part that says what to do (when
-    /// the message has one after a colon), and the line in a YAML body.
+    /// Returns one problem as JSON: the field, the whole message, its instruction part (when the
+    /// message has one after a colon), and the line in a YAML body.
     static func problem(field: String, message: String, line: Int?) -> JSONValue {
         var object: [String: JSONValue] = ["field": .string(field), "message": .string(message)]
         if let fix = fixPart(of: message) { object["fix"] = .string(fix) }

@@ -7,13 +7,12 @@ enum ConsoleAssets {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>dify-scheduler</title>
-        <link rel="stylesheet" href="/console/app.css">
         <link rel="stylesheet" href="/console/editor.css">
+        <link rel="stylesheet" href="/console/app.css">
         <script src="/console/vendor/chart.js" defer></script>
         <script src="/console/i18n.js" defer></script>
         <script src="/console/app.js" defer></script>
         <script src="/console/views.js" defer></script>
-        <script src="/console/editor.js" defer></script>
         </head>
         <body>
         <header>
@@ -28,6 +27,8 @@ enum ConsoleAssets {
         </header>
         <div id="notice" class="notice" hidden></div>
         <main id="view"></main>
+        <!-- The editor wraps the jobs view, so it runs after the scripts in the head. -->
+        <script src="/console/editor.js" defer></script>
         </body>
         </html>
         """#

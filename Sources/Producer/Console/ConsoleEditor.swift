@@ -17,9 +17,15 @@ enum ConsoleEditor {
 
           // MARK: caller
           let callerRequest = null;
-          /// Resolves to the caller's actor, role and a can(permission) test. Without a
-          /// /v1/whoami response every button shows and the server decides.
+          /// Resolves to the caller's actor, role and a can(permission) test, from the console's
+          /// session when there is one, else from /v1/whoami. Without either every button shows
+          /// and the server decides.
           App.caller = function () {
+            if (App.session && App.session.permissions) {
+              const granted = new Set(App.session.permissions);
+              return Promise.resolve({ actor: App.session.actor, role: App.session.role, known: true,
+                can: function (name) { return granted.has(name); } });
+            }
             if (!callerRequest) {
               callerRequest = App.get("/v1/whoami").then(function (data) {
                 const permissions = new Set(data.permissions || []);
@@ -189,7 +195,13 @@ enum ConsoleEditor {
             ].join("\n");
           }
 
-          App.itemViews.jobs = async function (root, route) {
+          // #/jobs lists the jobs (views.js); #/jobs/new and #/jobs/ID open the editor.
+          const jobList = App.views.jobs;
+          App.views.jobs = function (root, route) {
+            return route.parts.length > 1 ? editJob(root, route) : jobList(root, route);
+          };
+
+          async function editJob(root, route) {
             const id = route.parts[1];
             const isNew = id === "new";
             const caller = await App.caller();
@@ -233,11 +245,11 @@ enum ConsoleEditor {
             if (stored) {
               const toolbar = el("p", { class: "editor-toolbar" });
               if (canPause) {
-                toolbar.append(el("button", { class: "action", type: "button", id: "editor-pause",
+                toolbar.append(el("button", { class: "action", type: "button", id: "editor-pause", "data-permission": "pause_resume",
                   text: paused ? t("jobs.resume") : t("jobs.pause"), onclick: togglePause }), " ");
               }
               if (caller.can("edit_jobs") && !fromFile) {
-                toolbar.append(el("button", { class: "action danger", type: "button", id: "editor-delete", text: t("editor.delete"), onclick: removeJob }), " ");
+                toolbar.append(el("button", { class: "action danger", type: "button", id: "editor-delete", "data-permission": "edit_jobs", text: t("editor.delete"), onclick: removeJob }), " ");
               }
               toolbar.append(el("a", { href: "#/runs?job=" + encodeURIComponent(id) + "&range=7d", text: t("editor.allRuns") }));
               root.append(toolbar);
@@ -378,8 +390,8 @@ enum ConsoleEditor {
               delete status.dataset.valid;
               let result;
               try {
-                result = await App.request("POST", "/v1/jobs/preview" + App.query({ count: 5, id: isNew ? "" : id }), area.value,
-                  { contentType: "application/yaml" });
+                result = await App.request("POST", "/v1/jobs/preview" + App.query({ count: 5, id: isNew ? "" : id }), undefined,
+                  { text: area.value, contentType: "application/yaml" });
               } catch (error) {
                 if (current === sequence) { status.className = "editor-status bad"; status.textContent = error.message; }
                 return;
@@ -504,7 +516,7 @@ enum ConsoleEditor {
             }
             drawGutter({});
             await runPreview();
-          };
+          }
         })();
         """#
 

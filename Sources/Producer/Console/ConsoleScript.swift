@@ -7,7 +7,7 @@ enum ConsoleScript {
     static let text = #"""
         "use strict";
         (function () {
-          const App = window.App = { views: {}, itemViews: {} };
+          const App = window.App = { views: {} };
 
           // MARK: language
           function browserLanguage() {
@@ -94,15 +94,16 @@ enum ConsoleScript {
             const text = search.toString();
             return text ? "?" + text : "";
           };
-          // `extra` may give headers and, for a text body, its contentType.
+          // `extra` may give more headers, and a text body (`text`) with its `contentType`.
           async function request(method, path, body, extra) {
             const options = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
-            if (typeof body === "string") {
-              options.headers["Content-Type"] = (extra && extra.contentType) || "text/plain; charset=utf-8";
-              options.body = body;
-            } else if (body !== undefined) {
+            if (body !== undefined) {
               options.headers["Content-Type"] = "application/json";
               options.body = JSON.stringify(body);
+            }
+            if (extra && extra.text !== undefined) {
+              options.headers["Content-Type"] = extra.contentType || "text/plain; charset=utf-8";
+              options.body = extra.text;
             }
             Object.assign(options.headers, (extra && extra.headers) || {});
             const response = await fetch(path, options);
@@ -113,7 +114,6 @@ enum ConsoleScript {
               const message = data && data.error && data.error.message ? data.error.message : response.status + " " + response.statusText;
               const failure = new Error(message);
               failure.status = response.status;
-              failure.field = data && data.error ? data.error.field : undefined;
               throw failure;
             }
             return data;
@@ -145,8 +145,7 @@ enum ConsoleScript {
             });
             App.notice("");
             const root = App.clear(document.getElementById("view"));
-            const item = route.parts.length > 1 ? App.itemViews[name] : null;
-            const view = item || (route.parts.length > 1 && name === "runs" ? App.views.run : App.views[name] || App.views.dashboard);
+            const view = route.parts.length > 1 && name === "runs" ? App.views.run : App.views[name] || App.views.dashboard;
             root.dataset.view = name;
             root.dataset.state = "loading";
             try {
