@@ -51,8 +51,8 @@ final class ConsoleBrowser: Sendable {
         try? FileManager.default.removeItem(at: profile)
     }
 
-    /// Runs a DevTools script (by default the records pages' walk-through) against the console
-    /// at `baseURL`; returns its JSON report.
+    /// Runs a DevTools script (by default the records pages' walk-through, ``script``) against
+    /// the console at `baseURL`; returns its JSON report.
     ///
     /// - Throws: ``ProcessError`` with the script's output when it fails or hangs.
     func check(
@@ -89,17 +89,18 @@ final class ConsoleBrowser: Sendable {
         return report
     }
 
-    /// The records pages' walk-through: dashboard, runs, one run, events, jobs, languages.
-    static let script = program(records)
-
-    /// Wraps DevTools steps, written at the indentation of a `try` block's body, with the
-    /// helpers they use (`open_page`, `evaluate`, `wait_for`, `check`, `screenshot`) and the
-    /// report printed at the end.
+    /// Returns a script that runs `steps`, written at the indentation of the `try` block's body,
+    /// with the helpers of ``script`` (`open_page`, `evaluate`, `wait_for`, `check`,
+    /// `screenshot`) and its report: its lines before the first navigation, then `steps`, then
+    /// its lines from the `except` clause on.
     static func program(_ steps: String) -> String {
-        preamble + "\n" + steps + "\n" + epilogue
+        let lines = script.split(separator: "\n", omittingEmptySubsequences: false)
+        let navigation = lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("send(\"Page.navigate\"") } ?? lines.endIndex
+        let handler = lines.firstIndex { $0.hasPrefix("except Exception") } ?? lines.endIndex
+        return (lines[..<navigation] + [Substring(steps)] + lines[handler...]).joined(separator: "\n")
     }
 
-    static let preamble = #"""
+    static let script = #"""
         import base64, json, sys, time, urllib.request
         import websocket
 
@@ -180,14 +181,12 @@ final class ConsoleBrowser: Sendable {
 
         def check(name, value):
             report["checks"][name] = value
+
         try:
             send("Page.enable")
             send("Runtime.enable")
             send("Log.enable")
             send("Emulation.setDeviceMetricsOverride", width=1400, height=1000, deviceScaleFactor=1, mobile=False)
-        """#
-
-    static let records = #"""
             send("Page.navigate", url=base + "/console/#/dashboard?range=1h")
             ready()
             check("language_from_browser", evaluate("document.documentElement.lang"))
@@ -248,9 +247,6 @@ final class ConsoleBrowser: Sendable {
             evaluate("document.getElementById('language').click()")
             ready()
             check("language_back", evaluate("document.querySelector('nav a[data-view=dashboard]').textContent"))
-        """#
-
-    static let epilogue = #"""
         except Exception as error:
             report["failure"] = "%s" % error
             try:
