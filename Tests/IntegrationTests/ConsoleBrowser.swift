@@ -89,10 +89,11 @@ final class ConsoleBrowser: Sendable {
         return report
     }
 
-    /// Returns a script that runs `steps`, written at the indentation of the `try` block's body,
-    /// with the helpers of ``script`` (`open_page`, `evaluate`, `wait_for`, `check`,
-    /// `screenshot`) and its report: its lines before the first navigation, then `steps`, then
-    /// its lines from the `except` clause on.
+    /// Returns a script that runs `steps` with the helpers and the report of ``script``.
+    ///
+    /// The result is the lines of ``script`` before its first navigation (the helpers such as
+    /// `open_page`, `evaluate`, `wait_for`, `check` and `screenshot`), then `steps`, written at
+    /// the indentation of the `try` block's body, then its lines from the `except` clause on.
     static func program(_ steps: String) -> String {
         let lines = script.split(separator: "\n", omittingEmptySubsequences: false)
         let navigation = lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("send(\"Page.navigate\"") } ?? lines.endIndex
