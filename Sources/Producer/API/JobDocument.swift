@@ -141,15 +141,17 @@ struct JobDocument: Sendable {
         var line: Int?
         for part in Self.pathParts(field) {
             switch (node, part) {
-            case (.mapping, .key(let key)):
-                guard let child = node[key] else { return line }
-                node = child
+            case (.mapping(let pairs, _), .key(let key)):
+                // The key's line, because a block mapping or list under it starts a line lower.
+                guard let pair = pairs.first(where: { $0.key.scalarText == key }) else { return line }
+                line = pair.key.mark.line
+                node = pair.value
             case (.sequence(let items, _), .index(let index)) where index < items.count:
                 node = items[index]
+                line = node.mark.line
             default:
                 return line
             }
-            line = node.mark.line
         }
         return line
     }
