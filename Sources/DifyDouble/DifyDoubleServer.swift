@@ -222,7 +222,7 @@ final class DifyDoubleServer: Sendable {
 
     private func makeSetup(app: DifyApp, run: RunRequest, behaviour: Behaviour, query: String = "") throws(Rejection) -> RunSetup {
         let validated = try InputValidation.validate(run.inputs)
-        return RunSetup(
+        var setup = RunSetup(
             app: app,
             runID: UUID().uuidString.lowercased(),
             taskID: UUID().uuidString.lowercased(),
@@ -240,6 +240,8 @@ final class DifyDoubleServer: Sendable {
             publicBaseURL: publicBaseURL.withLock { $0 },
             createdAt: Date()
         )
+        if let price = behaviour.price { setup.price = price }
+        return setup
     }
 
     /// Starts the run as a task of its own, so that it goes on when the client goes away.
@@ -487,7 +489,7 @@ final class DifyDoubleServer: Sendable {
 
     private func configure(_ request: HTTPRequest) throws -> HTTPResponse {
         let fields = try request.jsonBody().objectValue ?? [:]
-        let known: Set<String> = ["status", "retry_after", "latency", "cut_after", "hang", "tokens", "count", "max_concurrency"]
+        let known: Set<String> = ["status", "retry_after", "latency", "cut_after", "hang", "tokens", "price", "count", "max_concurrency"]
         let unknown = fields.keys.filter { !known.contains($0) }.sorted()
         guard unknown.isEmpty else {
             throw HTTPError.badRequest("unknown field \(unknown.joined(separator: ", ")): use \(known.sorted().joined(separator: ", "))", field: unknown[0])

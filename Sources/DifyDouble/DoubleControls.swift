@@ -16,6 +16,9 @@ struct Behaviour: Sendable {
     var hang = false
     /// `total_tokens` reported for the run.
     var tokens: Int?
+    /// `total_price` a chat or completion app reports in `message_end` usage, as Dify's
+    /// decimal text such as `"0.0125"`.
+    var price: String?
 
     static let allowedStatuses: Set<Int> = [400, 401, 403, 404, 429, 500, 502, 503, 504]
 
@@ -28,6 +31,7 @@ struct Behaviour: Sendable {
         if let cutAfter = other.cutAfter { result.cutAfter = cutAfter }
         if other.hang { result.hang = true }
         if let tokens = other.tokens { result.tokens = tokens }
+        if let price = other.price { result.price = price }
         return result
     }
 
@@ -38,6 +42,7 @@ struct Behaviour: Sendable {
         object["latency_ms"] = latency.map { .int(Int64($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)) } ?? .null
         object["cut_after"] = cutAfter.map { .int(Int64($0)) } ?? .null
         object["tokens"] = tokens.map { .int(Int64($0)) } ?? .null
+        object["price"] = price.map(JSONValue.string) ?? .null
         return .object(object)
     }
 
@@ -66,6 +71,13 @@ struct Behaviour: Sendable {
         behaviour.retryAfter = try integer("retry_after", range: 0...86_400)
         behaviour.cutAfter = try integer("cut_after", range: 0...100_000)
         behaviour.tokens = try integer("tokens", range: 0...Int(Int32.max))
+        if let value = fields[prefix + "price"], !value.isNull {
+            let number = value.doubleValue ?? value.stringValue.flatMap { Double($0) }
+            guard let number, number >= 0, number.isFinite else {
+                throw ControlError("\(prefix)price must be an amount of at least 0, such as 0.0125 or \"0.0125\"")
+            }
+            behaviour.price = value.stringValue ?? "\(number)"
+        }
         if let value = fields[prefix + "latency"], !value.isNull {
             if let seconds = value.doubleValue, seconds >= 0 {
                 behaviour.latency = .milliseconds(Int64(seconds * 1000))

@@ -73,7 +73,7 @@ final class MessageSimulation: @unchecked Sendable {
             return failChatflow(createdAt: createdAt)
         }
         if endpoint == .chat, !stopped {
-            let usage: OrderedJSON = .object([("total_tokens", .int(setup.tokens)), ("total_price", .string("0")), ("currency", .string("USD"))])
+            let usage: OrderedJSON = .object([("total_tokens", .int(setup.tokens)), ("total_price", .string(setup.price)), ("currency", .string("USD"))])
             nodeEvent("node_finished", id: "llm", type: "llm", title: "LLM", status: "succeeded", outputs: .object([("text", .string(answer))]), metadata: usage)
             nodeEvent("node_started", id: "answer", type: "answer", title: "Answer", status: nil)
             nodeEvent("node_finished", id: "answer", type: "answer", title: "Answer", status: "succeeded", outputs: .object([("answer", .string(answer))]))
@@ -175,7 +175,7 @@ final class MessageSimulation: @unchecked Sendable {
     private func usage(latency: Double) -> OrderedJSON {
         .object([
             ("prompt_tokens", .int(0)), ("completion_tokens", .int(setup.tokens)), ("total_tokens", .int(setup.tokens)),
-            ("total_price", .string("0.0")), ("currency", .string("USD")), ("latency", .double(latency)),
+            ("total_price", .string(setup.price)), ("currency", .string("USD")), ("latency", .double(latency)),
         ])
     }
 

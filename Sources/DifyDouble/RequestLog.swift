@@ -15,6 +15,9 @@ final class RequestLog: Sendable {
         let query: [(name: String, value: String)]
         let body: Data
         let traceHeader: String?
+        /// SHA-256 of the Bearer token, so a test can tell which key a request used without
+        /// the key itself being served.
+        let keySHA256: String?
     }
 
     private struct State {
@@ -37,7 +40,8 @@ final class RequestLog: Sendable {
             state.next += 1
             state.entries.append(Entry(
                 sequence: sequence, receivedAt: time, method: request.method, path: request.path,
-                query: request.queryItems, body: request.body, traceHeader: request.header("X-Trace-Id")
+                query: request.queryItems, body: request.body, traceHeader: request.header("X-Trace-Id"),
+                keySHA256: Self.bearerToken(request).map(StableHash.sha256Hex)
             ))
             // Drop the oldest tenth at once, so eviction costs O(1) per request on average.
             if state.entries.count > capacity + capacity / 10 {
@@ -47,6 +51,11 @@ final class RequestLog: Sendable {
             }
             return sequence
         }
+    }
+
+    private static func bearerToken(_ request: HTTPRequest) -> String? {
+        guard let header = request.header("Authorization"), header.lowercased().hasPrefix("bearer ") else { return nil }
+        return String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
     }
 
     func setStatus(_ status: Int, for sequence: Int) {
@@ -74,6 +83,7 @@ final class RequestLog: Sendable {
                 "user": body["user"] ?? .null,
                 "trace_id": entry.traceHeader.map(JSONValue.string) ?? body["trace_id"] ?? .null,
             ]
+            object["key_sha256"] = entry.keySHA256.map(JSONValue.string) ?? .null
             object["status"] = statuses[entry.sequence].map { .int(Int64($0)) } ?? .null
             return .object(object)
         })

@@ -18,6 +18,8 @@ struct RunSetup: Sendable {
     let conversationID: String?
     let hang: Bool
     let tokens: Int
+    /// `total_price` of chat and completion usage, as decimal text.
+    var price = "0.0"
     let pingInterval: Duration
     /// Base URL of the double without `/v1`, for the tool icon link Dify puts in `extras`.
     let publicBaseURL: String

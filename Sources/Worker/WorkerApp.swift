@@ -11,6 +11,8 @@ struct WorkerApp: Sendable {
     /// Scheme, host and port of the base URL: apps on one Dify share its concurrency cap.
     let origin: String
     let acceptsExternal: Bool
+    /// Daily token and cost limits; nil when the app has none.
+    var budget: AppBudget? = nil
 
     /// Resolves every app of `configuration`, reading each key from its environment variable
     /// or file.
@@ -28,7 +30,7 @@ struct WorkerApp: Sendable {
                 apps[name] = WorkerApp(
                     name: name, endpoint: endpoint, limits: settings.limits ?? AppLimits(),
                     mode: settings.mode.flatMap(JobKind.init(rawValue:)), origin: origin,
-                    acceptsExternal: settings.acceptExternal ?? false)
+                    acceptsExternal: settings.acceptExternal ?? false, budget: settings.budget)
             } catch let error as ConfigError {
                 errors.append(error)
             } catch {

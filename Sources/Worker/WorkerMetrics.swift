@@ -13,6 +13,10 @@ struct WorkerMetrics: Sendable {
     let inFlight: Gauge
     let queued: Gauge
     let consumerLag: Gauge
+    let budgetUsed: Gauge
+    let budgetTokens: Gauge
+    let budgetCost: Gauge
+    let budgetHolding: Gauge
 
     init(registry: MetricsRegistry) {
         runs = registry.counter("dify_worker_runs_total", help: "Runs finished, by app and status.")
@@ -25,6 +29,10 @@ struct WorkerMetrics: Sendable {
         effectiveRate = registry.gauge("dify_worker_effective_rate", help: "Request rate in force per app after throttle back-off, in requests per second.")
         inFlight = registry.gauge("dify_worker_runs_in_flight", help: "Runs waiting for Dify, by app.")
         queued = registry.gauge("dify_worker_queued_triggers", help: "Triggers waiting for a limit, by app.")
+        budgetUsed = registry.gauge("dify_worker_budget_used_ratio", help: "Share of an app's daily budget used today, by app and limit (tokens, cost); 1 means reached.")
+        budgetTokens = registry.gauge("dify_worker_budget_tokens_used", help: "Tokens an app with a daily budget used today in the budget's zone, by app.")
+        budgetCost = registry.gauge("dify_worker_budget_cost_used", help: "Cost an app with a daily cost budget used today, in the budget's currency, by app and currency.")
+        budgetHolding = registry.gauge("dify_worker_budget_holding", help: "1 while an app's daily budget holds its new runs back until the next day, else 0, by app.")
         consumerLag = registry.gauge("dify_worker_consumer_lag", help: "Messages of the trigger topic not yet read, by partition.")
     }
 }

@@ -12,16 +12,18 @@ final class WorkerService: Service {
     let name = "worker"
 
     private let configuration: Configuration
-    private let apps: [String: WorkerApp]
+    /// The apps in use; a reload replaces them, here for a dispatcher not yet built and in it.
+    private let apps: Mutex<(apps: [String: WorkerApp], generation: Int)>
     private let workerID: String
     private let logger: Logger
     private let metrics: WorkerMetrics
     private let stopSignal = FirstOutcome<Void>()
     private let ready = Mutex(false)
+    private let running = DispatcherBox()
 
     init(configuration: Configuration, apps: [String: WorkerApp], workerID: String, logger: Logger, metrics: WorkerMetrics) {
         self.configuration = configuration
-        self.apps = apps
+        self.apps = Mutex((apps, 0))
         self.workerID = workerID
         self.logger = logger
         self.metrics = metrics
@@ -31,6 +33,12 @@ final class WorkerService: Service {
 
     func shutdown() async {
         stopSignal.offer(())
+    }
+
+    /// Applies reloaded apps: runs that start from now on use them, runs in flight go on.
+    func replaceApps(_ newApps: [String: WorkerApp]) async {
+        apps.withLock { $0 = (newApps, $0.generation + 1) }
+        await running.dispatcher?.replaceApps(newApps)
     }
 
     func run() async throws {
@@ -76,15 +84,22 @@ final class WorkerService: Service {
             spendRetry: { app in await executorBox.dispatcher?.spendRetry(app: app) ?? false },
             feedback: { app, feedback in await executorBox.dispatcher?.recordFeedback(app: app, feedback: feedback) },
             modes: AppModeCache(client: client, logger: logger))
+        let (initialApps, initialGeneration) = apps.withLock { $0 }
         let dispatcher = TriggerDispatcher(
-            apps: apps, executor: executor, publisher: publisher, consumer: control, workerID: workerID,
+            apps: initialApps, executor: executor, publisher: publisher, consumer: control, workerID: workerID,
             settings: .init(maxHeldPerPartition: configuration.worker.maxHeldPerPartition, maxConcurrencyPerOrigin: configuration.worker.maxConcurrencyPerDify), logger: logger, metrics: metrics,
             cleanup: DifyCleanupRunner(databases: configuration.worker.difyDatabases, environment: ProcessInfo.processInfo.environment, logger: logger.with(["component": "dify-cleanup"])))
         dispatcherBox.dispatcher = dispatcher
         executorBox.dispatcher = dispatcher
+        running.dispatcher = dispatcher
+        // A reload that finished while the dispatcher was being built is applied now.
+        let (latestApps, latestGeneration) = apps.withLock { $0 }
+        if latestGeneration != initialGeneration {
+            await dispatcher.replaceApps(latestApps)
+        }
 
         try consumer.subscribe(topics: [topics.triggers])
-        logger.notice("worker started", [LogKey.workerID: workerID, "apps": apps.keys.sorted().joined(separator: ","), "kafka.bootstrap": configuration.kafka.bootstrapServers])
+        logger.notice("worker started", [LogKey.workerID: workerID, "apps": initialApps.keys.sorted().joined(separator: ","), "kafka.bootstrap": configuration.kafka.bootstrapServers])
         ready.withLock { $0 = true }
 
         let consuming = Task {
@@ -103,6 +118,7 @@ final class WorkerService: Service {
                 try? await Task.sleep(for: .seconds(1))
                 await control.commitIfNeeded()
                 await dispatcher.refreshRateMetrics()
+                await dispatcher.refreshBudgets()
                 ticks += 1
                 if ticks % 60 == 0 {
                     await dispatcher.pruneRunStates(olderThan: 7 * 86_400)

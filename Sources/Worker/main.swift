@@ -52,8 +52,12 @@ enum WorkerCommand {
         if let listen = configuration.worker.listen {
             services.append(try MetricsEndpoint(listen: listen, auth: configuration.auth, logger: logger, isReady: { worker.isReady }))
         }
+        let reloader = ConfigurationReloader(paths: files, initial: configuration, logger: logger)
+        WorkerReload.register(on: reloader, worker: worker)
         let grace = (try? DurationText.duration(configuration.worker.shutdownGrace)) ?? .seconds(30)
-        try await ServiceGroup(services: services, gracePeriod: grace + .seconds(30), logger: logger).run()
+        try await ServiceGroup(
+            services: services, gracePeriod: grace + .seconds(30), logger: logger, onReload: reloader.reloadFromSignal
+        ).run()
         return 0
     }
 }

@@ -8,6 +8,12 @@ import Testing
         try #require(Timestamp.parse(text))
     }
 
+    @Test func emptyScheduleNeverFires() throws {
+        let schedule = try CompiledSchedule(spec: ScheduleSpec(timezone: "Europe/Berlin"), jobID: "chained-only")
+        #expect(schedule.nextFire(after: Date(timeIntervalSince1970: 0)) == nil)
+        #expect(schedule.zone.identifier == "Europe/Berlin")
+    }
+
     @Test func everyStaysOnEpochGrid() throws {
         #expect(try scheduleFires(ScheduleSpec(every: "5m"), from: "2026-03-01T00:02:30Z", count: 3)
             == ["2026-03-01T00:05:00Z", "2026-03-01T00:10:00Z", "2026-03-01T00:15:00Z"])
@@ -112,7 +118,6 @@ import Testing
     }
 
     static let invalid: [Invalid] = [
-        Invalid(spec: ScheduleSpec(), code: .invalidSpec, message: #"schedule: "": set exactly one of cron, every, delay or at"#),
         Invalid(spec: ScheduleSpec(cron: "@daily", every: "5m"), code: .invalidSpec,
                 message: #"schedule: "cron, every": set only one of cron, every, delay or at"#),
         Invalid(spec: ScheduleSpec(cron: "@daily", timezone: "Mars/Olympus"), code: .invalidTimeZone,

@@ -57,7 +57,7 @@ private func renderInput(_ text: String, zone: String, at scheduledAt: String, p
 
     // MARK: - Previous day across month end, year end and DST
 
-    /// The previous day's date of each daily fire at 00:30 local time, from the schedule engine.
+    /// Renders the previous day's date of each daily fire at 00:30 local time, from the schedule engine.
     private func previousDays(zone: String, from: String, count: Int) throws -> [String] {
         var job = Job(id: "daily-report", app: "reports", schedule: ScheduleSpec(cron: "0 30 0 * * *", timezone: zone))
         job.inputs = ["day": .string("{{ previous_day.start | date: \"yyyy-MM-dd\" }}")]

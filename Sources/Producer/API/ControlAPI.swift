@@ -91,10 +91,10 @@ struct ControlAPI: Sendable {
     func createJob(_ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try CallerIdentity.of(request)
         let job = try decodeJob(request, pathID: nil)
-        try await checkChain(job)
         if try await context.registry.job(id: job.id) != nil {
             throw HTTPError(status: 409, code: "job_exists", message: "job \"\(job.id)\" exists; update it with PUT /v1/jobs/\(job.id)", field: "id")
         }
+        try await checkChains(job)
         try await context.registry.put(job)
         context.metrics.apiRequests.increment(by: 1, ["kind": "create"])
         await publish(ScheduleEvent(type: .jobCreated, jobID: job.id, app: job.app, actor: caller.actor, detail: ["via": .string("api")]))
@@ -106,12 +106,12 @@ struct ControlAPI: Sendable {
         let job = try decodeJob(request, pathID: id)
         let existing = try await existingJob(id)
         try Self.checkEditable(existing, request)
-        try await checkChain(job)
         var stored = existing
         stored.version = Job.currentVersion
         guard stored != job else {
             return .json(200, ["job": Self.json(job), "changed": false])
         }
+        try await checkChains(job)
         try await context.registry.put(job)
         context.metrics.apiRequests.increment(by: 1, ["kind": "update"])
         let fields = JobApplier.changedFields(stored, job)
@@ -238,12 +238,17 @@ struct ControlAPI: Sendable {
             }
             count = number
         }
+        let render = try Self.flag(request.query("render"), name: "render")
         let job = try await existingJob(id)
         let (state, next, _) = try await stateAndNext(job: job, count: count)
         return .json(200, [
             "job_id": .string(id),
             "paused": .bool(state?.paused ?? false),
-            "next": .array(next.map { .object(["scheduled_at": .string(Timestamp.rfc3339($0.scheduledAt)), "fire_at": .string(Timestamp.rfc3339($0.fireAt))]) }),
+            "next": .array(next.map { fire in
+                var entry: [String: JSONValue] = ["scheduled_at": .string(Timestamp.rfc3339(fire.scheduledAt)), "fire_at": .string(Timestamp.rfc3339(fire.fireAt))]
+                if render { entry.merge(Self.renderedFields(job, scheduledAt: fire.scheduledAt)) { _, new in new } }
+                return .object(entry)
+            }),
         ])
     }
 
@@ -303,15 +308,6 @@ struct ControlAPI: Sendable {
             throw error
         }
         return job
-    }
-
-    private func checkChain(_ job: Job) async throws {
-        let problems = try await checker.chainProblems(job, registry: context.registry)
-        if let first = problems.first {
-            var error = HTTPError.badRequest(problems.map(\.description).joined(separator: "; "), field: first.field)
-            error.code = "invalid_job"
-            throw error
-        }
     }
 
     private var checker: JobChecker {

@@ -31,26 +31,6 @@ struct JobChecker: Sendable {
         return Outcome(problems: problems, schedule: schedule)
     }
 
-    /// Checks `on_success` and `on_failure` against the registry: each child must exist and the
-    /// chain may not loop once `job` replaces its stored version. A job without children skips
-    /// the registry read, because no loop can pass through it.
-    func chainProblems(_ job: Job, registry: JobRegistry) async throws -> [JobProblem] {
-        guard !JobChains.children(of: job).isEmpty else { return [] }
-        var jobs = try await registry.allJobs()
-        jobs[job.id] = job
-        var problems: [JobProblem] = []
-        for unknown in JobChains.unknownChildren(in: [job], known: Set(jobs.keys)) {
-            problems.append(JobProblem(
-                field: unknown.field,
-                message: "unknown job \"\(unknown.childID)\": create it first, or remove it from the chain"))
-        }
-        if let loop = JobChains.loop(in: jobs, from: [job.id]) {
-            let field = (job.onSuccess ?? []).contains(loop[1]) ? "on_success" : "on_failure"
-            problems.append(JobProblem(field: field, message: JobChains.loopMessage(loop)))
-        }
-        return problems
-    }
-
     /// Unknown names in `alerts.channels`, checked only when this configuration defines channels,
     /// as `validate` does for job files.
     private func alertTargetProblems(_ job: Job) -> [JobProblem] {

@@ -43,8 +43,13 @@ struct JobPreviewRoute: Sendable {
             response["job"] = ControlAPI.json(job)
             let outcome = checker.check(job)
             problems += outcome.problems.map { Self.problem(field: $0.field, message: $0.message, line: document.line(of: $0.field)) }
-            let chainProblems = try await checker.chainProblems(job, registry: context.registry)
-            problems += chainProblems.map { Self.problem(field: $0.field, message: $0.message, line: document.line(of: $0.field)) }
+            // The chain check of create and update, which stops at its first problem.
+            do {
+                try await ControlAPI(context: context).checkChains(job)
+            } catch let error as HTTPError {
+                let field = error.field ?? "on_success"
+                problems.append(Self.problem(field: field, message: error.message, line: document.line(of: field)))
+            }
 
             let (inputProblems, inputWarning) = await inputFormProblems(job)
             problems += inputProblems.map { Self.problem(field: $0.field, message: $0.message, line: document.line(of: $0.field)) }

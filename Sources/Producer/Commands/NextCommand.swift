@@ -7,12 +7,17 @@ import Shared
 /// dify-producer next --cron "0 0 9 * * MON-FRI" --timezone Asia/Shanghai --from 2026-03-27T00:00:00Z --count 3
 /// dify-producer next --every 15m --start 2026-01-01T00:00:00Z --count 4
 /// dify-producer next --cron "0 30 2 * * *" --timezone Europe/Berlin --dst-gap skip --local
+/// dify-producer next --config scheduler.yaml --job daily-report --render --count 3
 /// ```
 ///
 /// Exit status 0 on success (fewer lines when the schedule ends), 2 on invalid input.
 enum NextCommand {
     static let usage = """
         usage: dify-producer next (--cron EXPR | --every DURATION | --at INSTANT) [options]
+               dify-producer next --config FILE --job ID [--render] [options]
+          --config FILE            configuration or job file that defines --job (repeatable)
+          --job ID                 use the schedule of this job from the --config files
+          --render                 print under each fire the inputs and query its trigger would send
           --timezone ZONE          IANA zone of the schedule (default UTC)
           --from INSTANT           list fires strictly after this RFC 3339 instant (default now)
           --count N                number of fires to print (default 10)
@@ -36,6 +41,9 @@ enum NextCommand {
         var calendarFile: String?
         var local = false
         var jobID = "job"
+        var configFiles: [String] = []
+        var jobName: String?
+        var render = false
 
         var index = 0
         func value(_ option: String) -> String? {
@@ -65,6 +73,9 @@ enum NextCommand {
             case "--jitter": guard let text = value(option) else { return 2 }; spec.jitter = text
             case "--job-id": guard let text = value(option) else { return 2 }; jobID = text
             case "--local": local = true
+            case "--render": render = true
+            case "--config": guard let text = value(option) else { return 2 }; configFiles.append(text)
+            case "--job": guard let text = value(option) else { return 2 }; jobName = text
             case "--from":
                 guard let text = value(option) else { return 2 }
                 guard let date = Timestamp.parse(text) else {
@@ -90,6 +101,16 @@ enum NextCommand {
         }
 
         var calendars: CalendarLookup?
+        var job: Job?
+        if let jobName {
+            guard let loaded = loadJob(jobName, files: configFiles) else { return 2 }
+            (job, calendars) = loaded
+            spec = loaded.job.schedule
+            jobID = loaded.job.id
+        } else if render {
+            fail("--render needs --job ID and --config FILE: it renders the inputs of a job")
+            return 2
+        }
         if let calendarFile {
             do throws(ScheduleError) {
                 let calendar = try ScheduleCalendar.load(contentsOfFile: calendarFile)
@@ -119,10 +140,46 @@ enum NextCommand {
             } else {
                 print(utc)
             }
+            if render, let job {
+                printRendered(job, scheduledAt: fire.scheduledAt)
+            }
             printed += 1
             cursor = fire.scheduledAt
         }
         return 0
+    }
+
+    /// Loads the configuration and returns the job named `id` with its calendars.
+    private static func loadJob(_ id: String, files: [String]) -> (job: Job, calendars: CalendarLookup)? {
+        guard !files.isEmpty else {
+            fail("--job needs --config FILE naming the file that defines the job")
+            return nil
+        }
+        let configuration: Configuration
+        do {
+            configuration = try ConfigurationLoader().load(paths: files)
+        } catch {
+            fail("\(error)")
+            return nil
+        }
+        guard let job = configuration.jobs.first(where: { $0.id == id }) else {
+            let known = configuration.jobs.map(\.id).sorted().joined(separator: ", ")
+            fail("--job: no job \"\(id)\" in \(files.joined(separator: ", ")) (jobs: \(known.isEmpty ? "none" : known))")
+            return nil
+        }
+        let registry = CalendarRegistry(configuration.scheduleCalendars().calendars)
+        return (job, registry.lookup)
+    }
+
+    /// Prints the inputs and query the trigger of this fire would send, indented under it.
+    private static func printRendered(_ job: Job, scheduledAt: Date) {
+        let triggerID = TriggerID.scheduled(jobID: job.id, scheduledAt: scheduledAt)
+        // The configuration loader validated the job, so its templates compile.
+        guard let rendered = try? JobTemplates.render(job: job, scheduledAt: scheduledAt, triggerID: triggerID) else { return }
+        print("  inputs: \(JSONValue.object(rendered.inputs).compactText(sortedKeys: true))")
+        if let query = rendered.query {
+            print("  query: \(query)")
+        }
     }
 
     private static func fail(_ message: String) {

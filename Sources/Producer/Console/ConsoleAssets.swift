@@ -13,6 +13,7 @@ enum ConsoleAssets {
         <script src="/console/i18n.js" defer></script>
         <script src="/console/app.js" defer></script>
         <script src="/console/views.js" defer></script>
+        <script src="/console/chains.js" defer></script>
         </head>
         <body>
         <header>

@@ -137,7 +137,7 @@ enum ConsoleViews {
             if (schedule.every) return (App.lang === "en" ? "every " : "每 ") + schedule.every;
             if (schedule.delay) return (App.lang === "en" ? schedule.delay + " after the previous run ends" : "上次运行结束后 " + schedule.delay);
             if (schedule.at) return (App.lang === "en" ? "once at " : "一次，于 ") + schedule.at + zone;
-            return "–";
+            return App.lang === "en" ? "only when triggered" : "仅在被触发时运行";
           }
           function listOf(data, key) {
             if (Array.isArray(data)) return data;
@@ -290,6 +290,7 @@ enum ConsoleViews {
               fact("runs.tokens", App.number(run.total_tokens)),
               fact("run.price", run.total_price !== undefined ? run.total_price + " " + (run.currency || "") : null),
               fact("run.steps", run.total_steps), fact("run.worker", run.worker_id)));
+            if (App.views.runLinks) App.views.runLinks(root, run);
             if (run.may_still_run) root.append(el("p", { class: "notice", text: t("run.mayStillRun") }));
             if (run.error_code || run.error_message) {
               root.append(el("h2", { text: t("run.error") }),

@@ -35,8 +35,7 @@ final class ChainRunner: Sendable {
 
     /// Writes the chain requests that a final result of an owned job starts.
     func resultArrived(_ result: RunResult) async {
-        guard let jobID = result.jobID, let job = await scheduler.view(jobID: jobID)?.job else { return }
-        guard !(job.onSuccess ?? []).isEmpty || !(job.onFailure ?? []).isEmpty else { return }
+        guard let jobID = result.jobID, let job = await scheduler.chainingJob(jobID: jobID) else { return }
 
         for request in ChainRequest.requests(for: result, parentJob: job) {
             let written = await retrying("chain request not written", ids: [LogKey.jobID: request.childJobID, LogKey.triggerID: result.triggerID]) {

@@ -16,8 +16,9 @@ struct PartitionRebuild: Sendable {
     var resultCount = 0
     /// Chain requests not yet done (no tombstone after them), with their partitions.
     var chainRequests: [(request: ChainRequest, partition: Int)] = []
-    /// Every final result read since the committed offset, for the chains they start: the
-    /// producer that read them before may have stopped before writing the chain requests.
+    /// Every final result read since the committed offset, for the chains they start, because
+    /// the producer that read them before may have stopped before writing the chain requests.
+    /// Partitions without a committed offset contribute none.
     var chainResults: [RunResult] = []
 
     /// Reads the three topics for `partitions`, on Dispatch threads.
@@ -67,7 +68,11 @@ struct PartitionRebuild: Sendable {
                 guard let value = message.value, let result = try? MessageCodec.decode(RunResult.self, from: Data(value)),
                     let jobID = result.jobID
                 else { return }
-                rebuild.chainResults.append(result)
+                // Without a committed offset the read starts at the oldest stored result, which
+                // the group never handled live either, so those results start no chains.
+                if resultStartOffsets[message.partition] != nil {
+                    rebuild.chainResults.append(result)
+                }
                 guard let open = rebuild.states[jobID]?.openTriggerID, open == result.triggerID else { return }
                 rebuild.lastResults[jobID, default: []].append(result)
             }

@@ -5,10 +5,10 @@ import Shared
 /// on the partition of the child job so that the producer owning the child emits its trigger.
 ///
 /// The producer that reads the parent's result owns the parent's partition, which is usually
-/// not the child's. The key is `chain:<child job id>:<parent trigger id>`, one per chained run;
-/// after emitting the trigger the child's owner writes a tombstone under the same key, so a
-/// rebuild of the partition finds the requests still to do (those without a tombstone) and
-/// compaction removes the finished ones. Every request for the same parent run and child
+/// not the child's. The key is `chain:<child job id>:<parent trigger id>`, one per chained run.
+/// After emitting the trigger the child's owner writes a tombstone under the same key. A
+/// rebuild of the partition therefore finds the requests still to do (those without a
+/// tombstone), and compaction removes the finished ones. Every request for the same parent run and child
 /// carries the same trigger id (``TriggerID/chained(parentTriggerID:childJobID:)``), so a
 /// request handled twice starts one run: workers drop trigger ids they have seen.
 struct ChainRequest: Codable, Hashable, Sendable {
@@ -44,7 +44,7 @@ struct ChainRequest: Codable, Hashable, Sendable {
     /// True for the key of a chain request, which never collides with a job id (no `:`).
     static func isKey(_ key: String) -> Bool { key.hasPrefix(keyPrefix) }
 
-    /// The requests a final result starts: one per child in the parent's `on_success` (for
+    /// Returns the requests a final result starts: one per child in the parent's `on_success` (for
     /// `succeeded` and `partial_succeeded`) or `on_failure` (for `failed`, `timed_out`,
     /// `expired` and `rejected`). Stopped, skipped and paused runs start none.
     static func requests(for result: RunResult, parentJob: Job) -> [ChainRequest] {

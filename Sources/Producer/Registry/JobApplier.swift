@@ -80,6 +80,12 @@ struct JobApplier: Sendable {
     func apply(jobs: [Job], prune: Bool, dryRun: Bool, actor: String) async throws -> Outcome {
         let existing = try await registry.allJobs()
         let outcome = JobApplier.diff(jobs: jobs, existing: existing, prune: prune)
+        // The file was checked alone; jobs made through the API may close a loop with it.
+        var remaining = existing
+        for id in outcome.removed { remaining.removeValue(forKey: id) }
+        if let loop = JobChains.loop(writing: jobs, over: remaining) {
+            throw JobCompiler.Rejection(problems: [JobProblem(field: "jobs.\(loop[0])", message: JobChains.loopMessage(loop) + " (a job in the registry is part of it)")])
+        }
         guard !dryRun else { return outcome }
 
         for job in outcome.added {

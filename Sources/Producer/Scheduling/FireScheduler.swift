@@ -301,6 +301,27 @@ actor FireScheduler {
         return JobView(job: job, state: slot.state, next: slot.next, partition: Int(slot.partition))
     }
 
+    /// The job, when its definition names children in `on_success` or `on_failure`.
+    ///
+    /// Called for every result read, so jobs without chains are recognised from their JSON
+    /// bytes without decoding them.
+    func chainingJob(jobID: String) -> Job? {
+        guard let index = slotByJob[jobID], let slot = slots[Int(index)] else { return nil }
+        guard Self.mentionsChains(slot.job.encoded) else { return nil }
+        return slot.job.decode()
+    }
+
+    private static let chainKeys = [Array(#""on_success""#.utf8), Array(#""on_failure""#.utf8)]
+
+    private static func mentionsChains(_ bytes: [UInt8]) -> Bool {
+        chainKeys.contains { key in
+            guard bytes.count >= key.count else { return false }
+            return (0...(bytes.count - key.count)).contains { start in
+                bytes[start] == key[0] && bytes[start..<(start + key.count)].elementsEqual(key)
+            }
+        }
+    }
+
     func next(jobID: String) -> ScheduledFire? {
         slotByJob[jobID].flatMap { slots[Int($0)]?.next }
     }

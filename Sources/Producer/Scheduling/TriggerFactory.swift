@@ -35,8 +35,8 @@ enum TriggerFactory {
 
     /// Renders the job's templates; a job without `{{` anywhere skips the work.
     ///
-    /// Jobs are validated before they are scheduled, so rendering cannot fail here; should it,
-    /// the inputs are sent as written rather than the fire being lost.
+    /// Jobs are validated before they are scheduled, so rendering cannot fail here. Should it
+    /// fail, the inputs are sent as written rather than the fire being lost.
     static func render(_ job: Job, scheduledAt: Date, triggerID: String, parent: ChainParent?) -> RenderedInputs {
         let unrendered = RenderedInputs(inputs: job.inputs ?? [:], query: job.query)
         guard mayHoldTemplates(job) else { return unrendered }

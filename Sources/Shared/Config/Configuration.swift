@@ -133,9 +133,11 @@ public struct AppSettings: Codable, Sendable, Hashable {
     public var limits: AppLimits?
     /// Accept triggers from external systems that name no known job.
     public var acceptExternal: Bool?
+    /// Daily limits of tokens and cost, counted by the worker that owns the app.
+    public var budget: AppBudget?
 
     enum CodingKeys: String, CodingKey {
-        case mode, limits
+        case mode, limits, budget
         case baseURL = "base_url"
         case apiKeyEnv = "api_key_env"
         case apiKeyFile = "api_key_file"

@@ -50,6 +50,14 @@ public enum JobChains {
         return nil
     }
 
+    /// Finds a loop that `changed` jobs would close once written over `existing` (the registry),
+    /// looking only from the changed jobs; nil when there is none.
+    public static func loop(writing changed: [Job], over existing: [String: Job]) -> [String]? {
+        var merged = existing
+        for job in changed { merged[job.id] = job }
+        return loop(in: merged, from: changed.map(\.id).sorted())
+    }
+
     /// Returns the children named by a job in `jobs` that are not in `known`, as (parent, field, child).
     public static func unknownChildren(in jobs: [Job], known: Set<String>) -> [(jobID: String, field: String, childID: String)] {
         var unknown: [(String, String, String)] = []
@@ -82,7 +90,7 @@ public enum JobChains {
 
     /// Returns the error message for a job found by ``orphanParentUses(in:)``.
     public static func orphanMessage(jobID: String, fields: [String]) -> String {
-        "\(fields.joined(separator: ", ")) of job \"\(jobID)\" use parent.* but no job chains to \"\(jobID)\", so these values would always be empty: "
+        "job \"\(jobID)\" uses parent.* in \(fields.joined(separator: ", ")), but no job chains to it, so these values would always be empty: "
             + "add \"\(jobID)\" to another job's on_success or on_failure, or give each such placeholder a default, as in {{ parent.answer | default: \"\" }}"
     }
 }

@@ -129,12 +129,12 @@ public struct JobValidator: Sendable {
         }
     }
 
-    /// Checks that exactly one schedule kind is given; the schedule engine replaces this with a
-    /// full compilation.
+    /// Checks that at most one schedule kind is given (none: the job runs only when triggered);
+    /// the schedule engine replaces this with a full compilation.
     public static let basicScheduleCheck: @Sendable (Job) -> [JobProblem] = { job in
         let kinds = [job.schedule.cron, job.schedule.every, job.schedule.delay, job.schedule.at].compactMap { $0 }
-        if kinds.count != 1 {
-            return [JobProblem(field: "schedule", message: "give exactly one of cron, every, delay or at")]
+        if kinds.count > 1 {
+            return [JobProblem(field: "schedule", message: "give only one of cron, every, delay or at, or none for a job that runs only when triggered")]
         }
         return []
     }
@@ -281,6 +281,9 @@ enum AppValidator {
             if let budget = limits.retryBudget, !(budget >= 0 && budget <= 1) {
                 problems.append(JobProblem(field: "limits.retry_budget", message: "\(budget) is out of range: use a fraction from 0 to 1 such as 0.2"))
             }
+        }
+        if let budget = app.budget {
+            problems += budget.problems()
         }
         return problems
     }

@@ -24,6 +24,11 @@ public struct RunState: Codable, Hashable, Sendable {
     public var updatedAt: Date
     /// For `final`: the result's status.
     public var status: RunStatus?
+    /// For `final`: the result's `total_tokens`, `total_price` and `currency`, so the next
+    /// owner of the partition can rebuild each app's usage of the day for its budget.
+    public var totalTokens: Int64?
+    public var totalPrice: Double?
+    public var currency: String?
 
     public init(triggerID: String, jobID: String?, app: String, phase: RunPhase, attempt: Int, workerID: String, updatedAt: Date = Date()) {
         self.version = RunState.currentVersion
@@ -38,7 +43,9 @@ public struct RunState: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case version = "v"
-        case app, phase, attempt, user, kind, status
+        case app, phase, attempt, user, kind, status, currency
+        case totalTokens = "total_tokens"
+        case totalPrice = "total_price"
         case triggerID = "trigger_id"
         case jobID = "job_id"
         case workflowRunID = "workflow_run_id"

@@ -118,6 +118,10 @@ public enum AlertKind: String, Codable, Hashable, Sendable, CaseIterable {
     case appThreshold = "app_threshold"
     case stoppedFiring = "stopped_firing"
     case budget
+    /// An app's usage of the day passed its budget's `warn_at` share; sent by the worker.
+    case budgetNear = "budget_near"
+    /// An app's usage of the day reached its budget; sent by the worker.
+    case budgetExhausted = "budget_exhausted"
 }
 
 public enum AlertSeverity: String, Codable, Hashable, Sendable {

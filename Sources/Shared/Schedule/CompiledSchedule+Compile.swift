@@ -38,12 +38,11 @@ extension CompiledSchedule {
         let dialect = choice(spec.cronDialect, field: "cron_dialect", default: CronExpression.Dialect.linux)
         let calendarMode = choice(spec.calendarMode, field: "calendar_mode", default: CalendarMode.include)
 
-        // Exactly one kind.
+        // At most one kind. A schedule with none never fires on its own: the job runs only when
+        // triggered, by a chain (`on_success`, `on_failure`), by hand or through the API.
         let kinds = [("cron", spec.cron), ("every", spec.every), ("delay", spec.delay), ("at", spec.at)]
             .filter { $0.1 != nil }
-        if kinds.isEmpty {
-            add(.invalidSpec, "schedule", "", "set exactly one of cron, every, delay or at")
-        } else if kinds.count > 1 {
+        if kinds.count > 1 {
             add(
                 .invalidSpec, "schedule", kinds.map(\.0).joined(separator: ", "),
                 "set only one of cron, every, delay or at")

@@ -31,12 +31,14 @@ extension RecordStore {
     public func run(triggerID: String) async throws -> RunRecord? {
         let runSQL = """
             SELECT \(Self.runSummaryColumns), task_id, total_steps, error_retryable, error_node_id, attempts, inputs, \
-            outputs, answer, io_truncated, stopped_by, may_still_run, trace_id FROM runs WHERE trigger_id = ?
+            outputs, answer, io_truncated, stopped_by, may_still_run, trace_id, parent_trigger_id, parent_job_id \
+            FROM runs WHERE trigger_id = ?
             """
         let nodeSQL = Self.nodeSelect + " WHERE n.trigger_id = ? AND n.parent_node_id IS NULL ORDER BY n.seq"
+        let childSQL = "SELECT trigger_id, job_id, status, sort_at FROM runs WHERE parent_trigger_id = ? ORDER BY sort_at, trigger_id LIMIT 100"
         let id = SQLValue.text(triggerID)
-        let (runRows, nodeRows) = try await read { connection in
-            (try connection.query(runSQL, [id]), try connection.query(nodeSQL, [id, id]))
+        let (runRows, nodeRows, childRows) = try await read { connection in
+            (try connection.query(runSQL, [id]), try connection.query(nodeSQL, [id, id]), try connection.query(childSQL, [id]))
         }
         guard let row = runRows.first else { return nil }
 
@@ -53,6 +55,13 @@ extension RecordStore {
         record.stoppedBy = row["stopped_by"].string
         record.mayStillRun = row["may_still_run"].bool
         record.traceID = row["trace_id"].string
+        record.parentTriggerID = row["parent_trigger_id"].string
+        record.parentJobID = row["parent_job_id"].string
+        record.children = childRows.map { child in
+            RunLink(
+                triggerID: child["trigger_id"].string ?? "", jobID: child["job_id"].string, status: child["status"].string ?? "",
+                sortAt: child["sort_at"].date ?? Date(timeIntervalSince1970: 0))
+        }
         record.nodes = nodeRows.map(Self.node)
         return record
     }

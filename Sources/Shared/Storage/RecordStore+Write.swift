@@ -58,6 +58,7 @@ struct RecordRows: Sendable {
         "total_tokens", "total_price", "currency", "total_steps", "error_code", "error_message",
         "error_retryable", "error_node_id", "attempt_count", "attempts", "inputs", "outputs", "answer",
         "io_truncated", "node_count", "worker_id", "stopped_by", "may_still_run", "trace_id", "recorded_at",
+        "parent_trigger_id", "parent_job_id",
     ]
     static let nodeColumns = [
         "trigger_id", "seq", "sort_at", "execution_id", "node_id", "node_type", "title", "status",
@@ -171,6 +172,7 @@ struct RecordRows: Sendable {
             SQLValue(inputs?.text), SQLValue(outputs?.text), SQLValue(answer), SQLValue(truncated),
             .integer(Int64(result.nodes?.count ?? 0)), SQLValue(result.workerID), SQLValue(result.stoppedBy),
             SQLValue(result.mayStillRun), SQLValue(result.traceID), recordedAt,
+            SQLValue(result.parentTriggerID), SQLValue(result.parentJobID),
         ]
     }
 

@@ -43,6 +43,11 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var traceID: String?
     /// The top-level nodes of the trace; nodes inside iterations and loops are read per round.
     public var nodes: [NodeRecord]?
+    /// For a chained run: the trigger and job of the run whose end started it.
+    public var parentTriggerID: String?
+    public var parentJobID: String?
+    /// The runs this run's end started through `on_success` or `on_failure`, oldest first.
+    public var children: [RunLink]?
 
     enum CodingKeys: String, CodingKey {
         case app, kind, status, source, currency, attempts, inputs, outputs, answer, nodes
@@ -71,6 +76,31 @@ public struct RunRecord: Codable, Hashable, Sendable {
         case stoppedBy = "stopped_by"
         case mayStillRun = "may_still_run"
         case traceID = "trace_id"
+        case parentTriggerID = "parent_trigger_id"
+        case parentJobID = "parent_job_id"
+        case children
+    }
+}
+
+/// A run named from another run's detail: a chained child.
+public struct RunLink: Codable, Hashable, Sendable {
+    public var triggerID: String
+    public var jobID: String?
+    public var status: String
+    public var sortAt: Date
+
+    public init(triggerID: String, jobID: String?, status: String, sortAt: Date) {
+        self.triggerID = triggerID
+        self.jobID = jobID
+        self.status = status
+        self.sortAt = sortAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status
+        case triggerID = "trigger_id"
+        case jobID = "job_id"
+        case sortAt = "sort_at"
     }
 }
 

@@ -10,7 +10,7 @@ import Foundation
 /// Names (the `…` periods have `start`, `end` and `until`):
 /// - `scheduled_at`: the fire's scheduled instant.
 /// - `current_hour`, `current_day`, `current_week`, `current_month`: the local period that
-///   holds `scheduled_at`; `previous_hour`, `previous_day`, `previous_week`, `previous_month`:
+///   contains `scheduled_at`; `previous_hour`, `previous_day`, `previous_week`, `previous_month`:
 ///   the one before it. `start` is its first instant, `end` its last second (23:59:59 for a
 ///   day) and `until` the first instant after it. Weeks start on Monday.
 /// - `job.id`, `job.app`, `job.timezone`, `trigger.id`.
@@ -75,7 +75,7 @@ public enum JobTemplates {
         return fields
     }
 
-    /// The problems of `job`'s templates; empty when all compile.
+    /// Returns the problems of `job`'s templates, or none when all compile.
     public static func problems(in job: Job) -> [JobProblem] {
         do {
             _ = try compile(job)
@@ -90,7 +90,7 @@ public enum JobTemplates {
         ((try? compile(job)) ?? []).filter { $0.template.requires(prefix: "parent") }.map(\.path)
     }
 
-    /// The values a job's templates render with, for one fire.
+    /// Builds the values a job's templates render with, for one fire.
     ///
     /// - Parameters:
     ///   - scheduledAt: the fire's scheduled instant.

@@ -2,7 +2,7 @@
 ///
 /// The letters follow the Unicode (ICU) date field symbols that Java, Swift and most template
 /// languages share, but only the fixed-width, locale-free subset: English month and weekday
-/// names, ISO 8601 weeks (weeks start on Monday, week 1 holds the first Thursday). Any other
+/// names, ISO 8601 weeks (weeks start on Monday, week 1 contains the first Thursday). Any other
 /// ASCII letter is rejected when the format is compiled, so a typo never reaches a fire. Text
 /// in single quotes is literal and `''` is one quote; other characters are copied as written.
 ///
@@ -214,7 +214,7 @@ public struct TemplateDateFormat: Sendable, Hashable {
         return value < 0 ? "-" + padded : padded
     }
 
-    /// The ISO 8601 week-based year and week number of `date`.
+    /// Returns the ISO 8601 week-based year and week number of `date`.
     static func isoWeek(of date: CivilDate) -> (year: Int, week: Int) {
         let isoWeekday = date.weekday == 0 ? 7 : date.weekday
         // The Thursday of the same ISO week decides its year.
@@ -224,7 +224,7 @@ public struct TemplateDateFormat: Sendable, Hashable {
     }
 }
 
-/// Why a `date` format does not compile.
+/// The reason a `date` format does not compile.
 public struct TemplateFormatProblem: Error, Sendable, Hashable {
     public var reason: String
 }

@@ -29,7 +29,7 @@ public struct TemplateError: Error, Sendable, Hashable, CustomStringConvertible 
     public var code: Code
     /// The placeholder as written, with its braces, or the template text for a brace error.
     public var placeholder: String
-    /// What is wrong and how to fix it.
+    /// The problem and its fix.
     public var reason: String
 
     /// Always false: template text fails the same way until it is edited.

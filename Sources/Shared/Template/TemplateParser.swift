@@ -105,7 +105,7 @@ struct TemplateParser {
 
     // MARK: - Checks
 
-    /// What a placeholder's value is at a point in its filter chain, for checking the filters.
+    /// The type of a placeholder's value at a point in its filter chain, for checking the filters.
     private enum Kind {
         case value
         case time

@@ -6,7 +6,7 @@ public indirect enum TemplateValue: Sendable, Hashable {
 
     public static func string(_ text: String) -> TemplateValue { .json(.string(text)) }
 
-    /// The value at `path` below this one; nil when a step is missing.
+    /// Returns the value at `path` below this one, or nil when a step is missing.
     ///
     /// Inside JSON a step names an object member, or an array index written in digits.
     func value(at path: ArraySlice<String>) -> TemplateValue? {
@@ -81,7 +81,7 @@ public struct TemplateContext: Sendable, Hashable {
         self.values = values
     }
 
-    /// The value at a dotted path; nil when any step is missing.
+    /// Returns the value at a dotted path, or nil when any step is missing.
     public func value(at path: [String]) -> TemplateValue? {
         TemplateValue.record(values).value(at: path[...])
     }

@@ -15,7 +15,7 @@ struct AppLane: Sendable {
         case idle
     }
 
-    let app: WorkerApp
+    private(set) var app: WorkerApp
     private(set) var queue = AppQueue<QueuedTrigger>()
     private(set) var inFlight = 0
     private var requestBucket: TokenBucket?
@@ -28,6 +28,24 @@ struct AppLane: Sendable {
 
     init(app: WorkerApp, now: Double) {
         self.app = app
+        retryBudget = RetryBudget(ratio: app.limits.retryBudget ?? 0.2, now: now)
+        configureLimits(now: now)
+    }
+
+    /// Switches to a reloaded app (a new key, URL or limits) for the runs that start from now
+    /// on. Runs in flight keep the app they started with. Changed limits start full buckets.
+    mutating func replace(app newApp: WorkerApp, now: Double) {
+        let limitsChanged = newApp.limits != app.limits
+        app = newApp
+        guard limitsChanged else { return }
+        requestBucket = nil
+        adaptiveRate = nil
+        tokenBudget = nil
+        retryBudget = RetryBudget(ratio: app.limits.retryBudget ?? 0.2, now: now)
+        configureLimits(now: now)
+    }
+
+    private mutating func configureLimits(now: Double) {
         if let rate = app.limits.requestsPerSecond {
             let burst = Double(app.limits.burst ?? max(1, Int(rate.rounded(.up))))
             requestBucket = TokenBucket(rate: rate, capacity: burst, now: now)
@@ -36,7 +54,6 @@ struct AppLane: Sendable {
         if let perMinute = app.limits.tokensPerMinute {
             tokenBudget = TokenBucket(rate: Double(perMinute) / 60, capacity: Double(perMinute), now: now)
         }
-        retryBudget = RetryBudget(ratio: app.limits.retryBudget ?? 0.2, now: now)
     }
 
     var queuedCount: Int { queue.count }
@@ -89,6 +106,27 @@ struct AppLane: Sendable {
         _ = queue.popFirst()
         inFlight += 1
         return .start(first, chargedTokens: charge)
+    }
+
+    /// Decides what may start while the app's daily budget holds its new runs back: adopted
+    /// runs, which are already running in Dify, and triggers for which `isExpired` is true,
+    /// which end as `expired` without calling Dify. Both still take a concurrency slot.
+    mutating func nextWhileHeld(originFree: Bool, isExpired: (Trigger) -> Bool) -> Decision {
+        guard !queue.isEmpty else { return .idle }
+        if let cap = app.limits.maxConcurrency, inFlight >= cap { return .full }
+        guard originFree else { return .full }
+        guard let exempt = queue.first(where: { $0.adopt != nil || isExpired($0.trigger) }) else { return .idle }
+        _ = queue.removeAll { $0.trigger.id == exempt.trigger.id && $0.offset == exempt.offset }
+        inFlight += 1
+        return .start(exempt, chargedTokens: 0)
+    }
+
+    /// Returns every queued trigger, in no particular order.
+    var queuedTriggers: [QueuedTrigger] {
+        var all: [QueuedTrigger] = []
+        var copy = queue
+        while let next = copy.popFirst() { all.append(next) }
+        return all
     }
 
     /// Records the end of a run: frees its slot and corrects the token charge with the real count.

@@ -29,6 +29,11 @@ struct AppQueue<Element>: Sendable where Element: Sendable {
         return entry.element
     }
 
+    /// Returns the element that leaves first among those matching `predicate`.
+    func first(where predicate: (Element) -> Bool) -> Element? {
+        heap.filter { predicate($0.element) }.min(by: before)?.element
+    }
+
     func contains(where predicate: (Element) -> Bool) -> Bool {
         heap.contains { predicate($0.element) }
     }

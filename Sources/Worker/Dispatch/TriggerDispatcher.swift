@@ -35,30 +35,35 @@ actor TriggerDispatcher {
         let attempt: Int
     }
 
-    private let apps: [String: WorkerApp]
-    private let executor: RunExecutor
+    /// The configured apps; a configuration reload replaces them (see ``replaceApps(_:)``).
+    var apps: [String: WorkerApp]
+    let executor: RunExecutor
     private let publisher: TopicPublisher
     private let consumer: ConsumerControl
     private let workerID: String
-    private let settings: Settings
-    private let logger: Logger
-    private let metrics: WorkerMetrics
+    let settings: Settings
+    let logger: Logger
+    let metrics: WorkerMetrics
     /// Runs `dify_cleanup` triggers, which call no Dify app and so bypass the app lanes.
     private let cleanup: DifyCleanupRunner?
     private let clock = ContinuousClock()
     private let origin = ContinuousClock.now
 
     private var partitions: [Int: PartitionState] = [:]
-    private var lanes: [String: AppLane] = [:]
+    var lanes: [String: AppLane] = [:]
+    /// Each budgeted app's usage of the day, by app name.
+    var budgets: [String: BudgetLedger] = [:]
+    /// Triggers that got the event saying the budget holds them back, so each gets one.
+    var budgetNoticed: Set<String> = []
     private var runStates: [String: RunState] = [:]
     private var running: [String: RunningEntry] = [:]
-    private var originInFlight: [String: Int] = [:]
+    var originInFlight: [String: Int] = [:]
     private var wakeups: [String: Task<Void, Never>] = [:]
     private var throttleNoticed: Set<String> = []
     /// Attempt numbers of triggers waiting in a lane or for their `not_before`, by trigger id,
     /// to catch duplicates.
     private var waitingIDs: [String: Int] = [:]
-    private var draining = false
+    var draining = false
 
     init(
         apps: [String: WorkerApp], executor: RunExecutor, publisher: TopicPublisher, consumer: ConsumerControl,
@@ -73,9 +78,12 @@ actor TriggerDispatcher {
         self.settings = settings
         self.logger = logger
         self.metrics = metrics
+        for app in apps.values {
+            budgets[app.name] = Self.makeLedger(for: app, now: Date(), logger: logger)
+        }
     }
 
-    private var now: Double {
+    var now: Double {
         let elapsed = clock.now - origin
         return elapsed.seconds
     }
@@ -88,6 +96,7 @@ actor TriggerDispatcher {
         for state in states {
             runStates[state.triggerID] = state
         }
+        countBudgetUsage(of: states)
         logger.notice("partition assigned", [LogKey.partition: "\(partition)", "run_states": "\(states.count)"])
     }
 
@@ -278,8 +287,13 @@ actor TriggerDispatcher {
 
     /// Starts as many of the app's triggers as its limits allow now, and sets a wake-up for the
     /// moment the next one may start.
-    private func pump(app name: String) {
-        guard !draining, var lane = lanes[name] else { return }
+    func pump(app name: String) {
+        guard !draining else { return }
+        if holdsForBudget(app: name) {
+            pumpHeld(app: name)
+            return
+        }
+        guard var lane = lanes[name] else { return }
         defer { lanes[name] = lane }
 
         while true {
@@ -308,7 +322,7 @@ actor TriggerDispatcher {
         }
     }
 
-    private func scheduleWakeup(app name: String, after seconds: Double) {
+    func scheduleWakeup(app name: String, after seconds: Double) {
         wakeups[name]?.cancel()
         wakeups[name] = Task { [weak self] in
             try? await Task.sleep(for: .seconds(seconds))
@@ -317,7 +331,7 @@ actor TriggerDispatcher {
         }
     }
 
-    private func start(_ queued: QueuedTrigger, app: WorkerApp, chargedTokens: Double) {
+    func start(_ queued: QueuedTrigger, app: WorkerApp, chargedTokens: Double) {
         let control = RunControl()
         let trigger = queued.trigger
         waitingIDs[trigger.id] = nil
@@ -350,6 +364,7 @@ actor TriggerDispatcher {
         switch report {
         case .finished(let result):
             state.status = result.status
+            countBudgetUsage(of: result)
             metrics.runs.increment(by: 1, [LogKey.app: app.name, LogKey.status: result.status.rawValue])
             if let milliseconds = result.runTimeMilliseconds {
                 metrics.runDuration.observe(Double(milliseconds) / 1000, [LogKey.app: app.name])
@@ -445,7 +460,7 @@ actor TriggerDispatcher {
         }
     }
 
-    private func updateQueueMetrics() {
+    func updateQueueMetrics() {
         for (name, lane) in lanes {
             metrics.queued.set(Double(lane.queuedCount), [LogKey.app: name])
         }

@@ -43,6 +43,11 @@ actor AppModeCache {
         return kind
     }
 
+    /// Forgets the learned kinds of `names`, whose base URL a configuration reload changed.
+    func forget(_ names: [String]) {
+        for name in names { modes[name] = nil }
+    }
+
     /// The problem with running a job of `kind` on an app of `appKind`, or nil when they fit.
     static func mismatch(jobKind: JobKind, appKind: DifyAppKind, app: String) -> String? {
         let fits: Bool

@@ -303,6 +303,10 @@ struct RunExecutor: Sendable {
         state.taskID = result.taskID
         state.status = result.status
         state.user = trigger.user
+        // The next owner of the partition rebuilds the app's usage of the day from these.
+        state.totalTokens = result.totalTokens
+        state.totalPrice = result.totalPrice
+        state.currency = result.currency
         await publishReliably("run state") { [state] in try await publisher.publish(runState: state, partition: partition) }
 
         if let alert = AlertFacts.alert(for: result, policy: trigger.policy?.alerts) {
