@@ -87,6 +87,7 @@ import FoundationNetworking
         #expect((checks["saved_notice"] as? String ?? "").contains("Saved"))
         #expect(checks["saved_managed_by"] as? String == "managed_by: api")
         #expect(!(checks["new_job_run_status"] as? [String] ?? []).isEmpty)
+        #expect(checks["pause_button_now_resumes"] as? String == "Resume")
         #expect(checks["paused_state"] as? String == "Paused")
         let results = try await cluster.waitForResults("a result of the job made in the editor") { results in
             results.contains { $0.jobID == "editor-made" && $0.status == .succeeded }
@@ -187,12 +188,9 @@ import FoundationNetworking
             confirm_dialog()
             evaluate("document.querySelector('dialog.confirm input[name=note]').value = 'editor test'")
             evaluate("document.querySelector('dialog.confirm [data-confirm=yes]').click()")
-            deadline = time.time() + 30
-            while time.time() < deadline:
-                time.sleep(1)
-                open_page("#/jobs/%s?at=%d" % (plan["new_id"], time.time() * 1000))
-                if evaluate("document.getElementById('editor-state').textContent") == "Paused":
-                    break
+            wait_for("document.getElementById('editor-state').textContent === 'Paused'", "the paused state on the page", timeout=20)
+            check("pause_button_now_resumes", evaluate("document.getElementById('editor-pause').textContent"))
+            open_page("#/jobs/%s?at=%d" % (plan["new_id"], time.time() * 1000))
             check("paused_state", evaluate("document.getElementById('editor-state').textContent"))
 
             # Edit an API job while another editor saves it first.

@@ -477,8 +477,27 @@ enum ConsoleEditor {
               try {
                 await App.post("/v1/jobs/" + encodeURIComponent(id) + "/" + action, note ? { note: note } : {});
                 App.notice(id + ": " + t(paused ? "editor.resumeRequested" : "editor.pauseRequested"));
-                setTimeout(function () { if (root.isConnected) App.render(); }, 1500);
-              } catch (error) { App.notice(error.message, true); }
+              } catch (error) { App.notice(error.message, true); return; }
+              // The job's owner applies the request moments later; watch for it without
+              // re-rendering, so text being edited stays. This page's textarea is gone once the
+              // user leaves it.
+              const wanted = !paused;
+              for (let attempt = 0; attempt < 30 && area.isConnected; attempt++) {
+                await new Promise(function (resolve) { setTimeout(resolve, 500); });
+                let data = null;
+                try { data = await App.get("/v1/jobs/" + encodeURIComponent(id)); } catch (error) { continue; }
+                if (!!(data.state && data.state.paused) === wanted) {
+                  paused = wanted;
+                  showState();
+                  return;
+                }
+              }
+            }
+            function showState() {
+              const badge = document.getElementById("editor-state");
+              const button = document.getElementById("editor-pause");
+              if (badge) badge.textContent = paused ? t("jobs.paused") : t("jobs.active");
+              if (button) button.textContent = paused ? t("jobs.resume") : t("jobs.pause");
             }
             async function removeJob() {
               const confirmed = await confirmDialog(t("editor.delete") + ": " + id, t("editor.confirmDelete"), t("editor.delete"),
