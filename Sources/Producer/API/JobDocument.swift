@@ -60,6 +60,7 @@ struct JobDocument: Sendable {
             document.issues.append(Issue(field: "body", message: "the body must be a JSON object: a job definition"))
             return document
         }
+
         if let pathID {
             if let bodyID = members["id"], bodyID != .string(pathID) {
                 document.issues.append(Issue(field: "id", message: "id in the body differs from the path; a job's id cannot change"))
@@ -74,6 +75,7 @@ struct JobDocument: Sendable {
         }
         members["managed_by"] = .string("api")
         members["v"] = .int(Int64(Job.currentVersion))
+
         do {
             document.job = try MessageCodec.decode(Job.self, from: Data(JSONValue.object(members).compactText().utf8))
         } catch let error as MessageError {

@@ -481,13 +481,13 @@ enum ConsoleEditor {
               // The job's owner applies the request moments later; watch for it without
               // re-rendering, so text being edited stays. This page's textarea is gone once the
               // user leaves it.
-              const wanted = !paused;
+              const expected = !paused;
               for (let attempt = 0; attempt < 30 && area.isConnected; attempt++) {
                 await new Promise(function (resolve) { setTimeout(resolve, 500); });
                 let data = null;
                 try { data = await App.get("/v1/jobs/" + encodeURIComponent(id)); } catch (error) { continue; }
-                if (!!(data.state && data.state.paused) === wanted) {
-                  paused = wanted;
+                if (!!(data.state && data.state.paused) === expected) {
+                  paused = expected;
                   showState();
                   return;
                 }
