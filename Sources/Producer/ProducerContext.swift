@@ -17,7 +17,9 @@ final class ProducerContext: Sendable {
     let producer: KafkaProducer
     let publisher: TopicPublisher
     let registry: JobRegistry
-    let compiler: JobCompiler
+    /// The compiler of the configuration in force: a SIGHUP reload replaces it with one built
+    /// from the new apps and calendars.
+    var compiler: JobCompiler { compilers.withLock { $0 } }
     let metrics: ProducerMetrics
     let logger: Logger
     /// This instance's name: `producer.id`, else the host name and process id.
@@ -29,6 +31,7 @@ final class ProducerContext: Sendable {
     }
 
     private let attached = Mutex(Attached())
+    private let compilers: Mutex<JobCompiler>
 
     /// - Throws: ``KafkaError`` when a Kafka client cannot be created, ``ConfigErrors`` when a
     ///   calendar is invalid.
@@ -44,7 +47,13 @@ final class ProducerContext: Sendable {
 
         let (calendars, problems) = configuration.scheduleCalendars()
         if !problems.isEmpty { throw ConfigErrors(problems) }
-        compiler = JobCompiler(configuration: configuration, calendars: CalendarRegistry(calendars))
+        compilers = Mutex(JobCompiler(configuration: configuration, calendars: CalendarRegistry(calendars)))
+    }
+
+    /// Makes `compiler` the one new jobs and API requests are checked with, after a reload.
+    func replaceCompiler(_ compiler: JobCompiler) {
+        compilers.withLock { $0 = compiler }
+        attached.withLock { $0.ownership }?.replaceCompiler(compiler)
     }
 
     func attach(scheduler: FireScheduler, ownership: JobOwnership) {

@@ -27,19 +27,9 @@ enum WorkerReload {
 
     /// Lists the settings read only at start whose value differs in `new`.
     static func restartOnlyChanges(new: Configuration, old: Configuration) -> [ConfigError] {
-        var problems: [ConfigError] = []
-        if encoded(new.kafka) != encoded(old.kafka) {
-            problems.append(ConfigError(file: new.file, line: 0, path: "kafka", message: "changed, but the worker reads kafka settings only at start: restart the worker to apply them"))
-        }
-        if encoded(new.worker) != encoded(old.worker) {
-            problems.append(ConfigError(file: new.file, line: 0, path: "worker", message: "changed, but the worker reads its worker settings only at start: restart the worker to apply them"))
-        }
-        return problems
-    }
-
-    private static func encoded<T: Encodable>(_ value: T) -> Data? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return try? encoder.encode(value)
+        [
+            StartOnlySetting("kafka", old.kafka).change(to: new.kafka, file: new.file, process: "the worker", detail: "kafka settings"),
+            StartOnlySetting("worker", old.worker).change(to: new.worker, file: new.file, process: "the worker", detail: "its worker settings"),
+        ].compactMap { $0 }
     }
 }

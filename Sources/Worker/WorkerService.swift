@@ -78,12 +78,16 @@ final class WorkerService: Service {
         }
 
         let control = ConsumerOffsets(consumer: consumer, topic: topics.triggers, logger: logger)
+        // Inputs are checked against each app's form from the first trigger on.
+        let parameters = AppParametersCache(client: client, logger: logger)
+        await parameters.prefetch(Array(apps.withLock { $0.apps }.values))
         let executorBox = DispatcherBox()
         let executor = RunExecutor(
             client: client, publisher: publisher, workerID: workerID, logger: logger, settings: .init(),
             spendRetry: { app in await executorBox.dispatcher?.spendRetry(app: app) ?? false },
             feedback: { app, feedback in await executorBox.dispatcher?.recordFeedback(app: app, feedback: feedback) },
-            modes: AppModeCache(client: client, logger: logger))
+            modes: AppModeCache(client: client, logger: logger),
+            parameters: parameters)
         let (initialApps, initialGeneration) = apps.withLock { $0 }
         let dispatcher = TriggerDispatcher(
             apps: initialApps, executor: executor, publisher: publisher, consumer: control, workerID: workerID,

@@ -183,14 +183,37 @@ final class ConsoleBrowser: Sendable {
         def check(name, value):
             report["checks"][name] = value
 
+        VISIBLE_TRIGGERS = "Array.from(document.querySelectorAll('#view button[data-permission=trigger]')).filter(function(b){return b.offsetParent !== null}).length"
+
+        def sign_in(token):
+            evaluate("document.getElementById('signin-token').value = %s; document.getElementById('signin-form').requestSubmit()" % json.dumps(token))
+
         try:
             send("Page.enable")
             send("Runtime.enable")
             send("Log.enable")
+            send("Network.enable")
             send("Emulation.setDeviceMetricsOverride", width=1400, height=1000, deviceScaleFactor=1, mobile=False)
             send("Page.navigate", url=base + "/console/#/dashboard?range=1h")
             ready()
             check("language_from_browser", evaluate("document.documentElement.lang"))
+
+            # Signed out, the console shows the sign-in page whatever the address asks for.
+            check("signin_shown", evaluate("document.getElementById('view').dataset.view"))
+            check("nav_hidden_signed_out", evaluate("getComputedStyle(document.querySelector('header nav')).visibility"))
+            screenshot("signin")
+            sign_in("wrong-token-0123456789")
+            wait_for("!document.getElementById('notice').hidden", "the failure notice")
+            check("signin_failed_notice", evaluate("document.getElementById('notice').textContent"))
+            sign_in(plan["admin_token"])
+            wait_for("document.getElementById('session-user') !== null && document.getElementById('view').dataset.view === 'dashboard'", "the dashboard after sign-in")
+            ready()
+            check("session_user", evaluate("document.getElementById('session-user').textContent"))
+            check("session_role", evaluate("document.getElementById('session-role').textContent"))
+            cookies = send("Network.getCookies", urls=[base + "/"]).get("cookies", [])
+            session = [c for c in cookies if c.get("name") == "dify_scheduler_session"]
+            check("cookie_flags", session and {"httpOnly": session[0].get("httpOnly"), "sameSite": session[0].get("sameSite"), "path": session[0].get("path")})
+            check("cookie_visible_to_script", evaluate("document.cookie.indexOf('dify_scheduler_session') >= 0"))
             wait_for("document.getElementById('runs-chart') !== null", "the chart")
             check("chart_loaded", evaluate("typeof window.Chart === 'function'"))
             check("dashboard_total", evaluate("document.querySelector('[data-card=total] .value').textContent"))
@@ -235,7 +258,13 @@ final class ConsoleBrowser: Sendable {
 
             open_page("#/jobs")
             check("jobs_text", evaluate("document.getElementById('view').textContent.slice(0, 300)"))
+            wait_for("document.querySelector('#view button[data-permission=pause_resume]') !== null", "the job buttons")
+            check("trigger_buttons_admin", evaluate(VISIBLE_TRIGGERS))
             screenshot("jobs")
+            # A state-changing request through the request helper carries the CSRF token.
+            evaluate("document.querySelector('#view button[data-permission=pause_resume]').click()")
+            wait_for("document.getElementById('notice').textContent.indexOf('\u2713') >= 0 || document.getElementById('notice').className.indexOf('error') >= 0", "the pause notice")
+            check("pause_notice", evaluate("document.getElementById('notice').textContent"))
 
             open_page("#/dashboard?range=1h")
             evaluate("document.getElementById('language').click()")
@@ -248,6 +277,20 @@ final class ConsoleBrowser: Sendable {
             evaluate("document.getElementById('language').click()")
             ready()
             check("language_back", evaluate("document.querySelector('nav a[data-view=dashboard]').textContent"))
+
+            # Sign out, then sign in as a viewer: buttons the role may not use are hidden.
+            evaluate("document.getElementById('sign-out').click()")
+            wait_for("document.getElementById('view').dataset.view === 'signin' && document.getElementById('view').dataset.state === 'ready'", "the sign-in page after sign-out")
+            check("signed_out_view", evaluate("document.getElementById('view').dataset.view"))
+            check("cookie_after_sign_out", len([c for c in send("Network.getCookies", urls=[base + "/"]).get("cookies", []) if c.get("name") == "dify_scheduler_session"]))
+            sign_in(plan["viewer_token"])
+            wait_for("document.getElementById('session-role') !== null", "the viewer's session")
+            open_page("#/jobs")
+            wait_for("document.querySelector('#view tr[data-job]') !== null", "the job rows")
+            check("viewer_role", evaluate("document.getElementById('session-role').textContent"))
+            check("trigger_buttons_viewer", evaluate(VISIBLE_TRIGGERS))
+            check("trigger_buttons_in_page_viewer", evaluate("document.querySelectorAll('#view button[data-permission=trigger]').length"))
+            screenshot("jobs-viewer")
         except Exception as error:
             report["failure"] = "%s" % error
             try:

@@ -7,7 +7,8 @@ import FoundationNetworking
 #endif
 
 /// The producer's records and console on a real deployment: Tansu, the Dify test double, a
-/// worker and a producer, then headless Chromium on the console.
+/// worker and a producer, then headless Chromium on the console, signed in through its
+/// sign-in page with an API token.
 @Suite(.serialized) struct ConsoleTests {
     static let scriptTopic = "<script>window.__consoleXSS = 1</script><img src=x onerror=\"window.__consoleXSS=2\">"
 
@@ -35,7 +36,7 @@ import FoundationNetworking
                 app: demo
                 schedule: {every: 1h, start: "\(Timestamp.rfc3339(start))", end: "\(Timestamp.rfc3339(start))"}
                 inputs: {topic: gamma, fail: "yes", mode: plain}
-            """, openOnLoopback: true)
+            """)
         try await cluster.createTopics(config: config)
         let worker = try cluster.startWorker(config: config, id: "worker-console")
         let store = cluster.directory.appendingPathComponent("records.db").path
@@ -70,7 +71,10 @@ import FoundationNetworking
         let browser = try ConsoleBrowser(name: "console")
         defer { browser.stop() }
         let shots = ManagedProcess.outputDirectory.appendingPathComponent("console-screenshots")
-        let report = try await browser.check(baseURL: base, plan: ["iterate_trigger": iterate, "script_trigger": script], screenshots: shots)
+        let report = try await browser.check(baseURL: base, plan: [
+            "iterate_trigger": iterate, "script_trigger": script,
+            "admin_token": TestTokens.token(for: "alice"), "viewer_token": TestTokens.token(for: TestTokens.name(of: .viewer)),
+        ], screenshots: shots)
         let checks = report["checks"] as? [String: Any] ?? [:]
 
         #expect(report["failure"] == nil, "\(report["failure"] ?? "")")
@@ -92,7 +96,25 @@ import FoundationNetworking
         #expect(checks["nav_dashboard_zh"] as? String == "仪表盘")
         #expect(checks["title_zh"] as? String == "仪表盘")
         #expect(checks["language_back"] as? String == "Dashboard")
-        #expect((report["screenshots"] as? [String] ?? []).count >= 7)
+        #expect((report["screenshots"] as? [String] ?? []).count >= 9)
+        // Sign-in through the page, the session cookie and the CSRF header of the request helper.
+        #expect(checks["signin_shown"] as? String == "signin")
+        #expect(checks["nav_hidden_signed_out"] as? String == "hidden")
+        #expect((checks["signin_failed_notice"] as? String ?? "").contains("not valid"))
+        #expect(checks["session_user"] as? String == "alice")
+        #expect(checks["session_role"] as? String == "admin")
+        let cookie = checks["cookie_flags"] as? [String: Any]
+        #expect(cookie?["httpOnly"] as? Bool == true)
+        #expect(cookie?["sameSite"] as? String == "Strict")
+        #expect(cookie?["path"] as? String == "/")
+        #expect(checks["cookie_visible_to_script"] as? Bool == false)
+        #expect((checks["trigger_buttons_admin"] as? Int ?? 0) > 0)
+        #expect((checks["pause_notice"] as? String ?? "").contains("✓"), "pause: \(checks["pause_notice"] ?? "")")
+        #expect(checks["signed_out_view"] as? String == "signin")
+        #expect(checks["cookie_after_sign_out"] as? Int == 0)
+        #expect(checks["viewer_role"] as? String == "viewer")
+        #expect(checks["trigger_buttons_viewer"] as? Int == 0)
+        #expect((checks["trigger_buttons_in_page_viewer"] as? Int ?? 0) > 0)
 
         #expect(await producer.terminate() == 0)
         #expect(await worker.terminate() == 0)
@@ -109,8 +131,11 @@ import FoundationNetworking
         return "http://127.0.0.1:\(log[port])"
     }
 
+    /// Sends GET `url` with the admin token of `alice`.
     static func get(_ url: String) async throws -> (status: Int, body: Data) {
-        let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+        var request = URLRequest(url: URL(string: url)!)
+        request.setValue("Bearer \(TestTokens.token(for: "alice"))", forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 

@@ -39,6 +39,15 @@ import Testing
                    reason: "not a valid job id", resultTriggerID: "t-badid"),
         BadTrigger(key: "large-inputs", value: text(#"{"v":1,"id":"t-large","job_id":"job-large","app":"demo","inputs":{"blob":""# + String(repeating: "x", count: 600_000) + #""}}"#),
                    reason: "inputs are larger than", resultTriggerID: "t-large"),
+        // Inputs that do not fit the demo app's parameters (GET /parameters of the test double).
+        BadTrigger(key: "missing-input", value: text(#"{"v":1,"id":"t-noinput","job_id":"job-noinput","app":"demo","inputs":{"mode":"plain"}}"#),
+                   reason: "inputs.topic: missing required input \"topic\"", resultTriggerID: "t-noinput"),
+        BadTrigger(key: "bad-option", value: text(#"{"v":1,"id":"t-option","job_id":"job-option","app":"demo","inputs":{"topic":"x","mode":"fancy"}}"#),
+                   reason: "\"fancy\" is not an option of select \"mode\"", resultTriggerID: "t-option"),
+        BadTrigger(key: "bad-number", value: text(#"{"v":1,"id":"t-number","job_id":"job-number","app":"demo","inputs":{"topic":"x","sleep":"soon"}}"#),
+                   reason: "does not fit number input \"sleep\"", resultTriggerID: "t-number"),
+        BadTrigger(key: "too-long-input", value: text(#"{"v":1,"id":"t-toolong","job_id":"job-toolong","app":"demo","inputs":{"topic":""# + String(repeating: "z", count: 300) + #""}}"#),
+                   reason: "longer than the max length 256 of input \"topic\"", resultTriggerID: "t-toolong"),
         BadTrigger(key: "oversize", value: text(#"{"v":1,"id":"t-huge","job_id":"job-huge","app":"demo","inputs":{"blob":""# + String(repeating: "y", count: 1_100_000) + #""}}"#),
                    reason: "above the limit"),
     ]
@@ -50,6 +59,7 @@ import Testing
         try await cluster.createTopics(config: config)
         let worker = try cluster.startWorker(config: config, id: "worker-dlq")
         try await worker.waitForLog("partition assigned", timeout: .seconds(30))
+        #expect(worker.log.contains("app parameters read"))
 
         // Larger than librdkafka's default message.max.bytes, as a misconfigured writer may send.
         let writer = try KafkaProducer(configuration: KafkaConfiguration(

@@ -6,9 +6,11 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// Every route of a running producer's HTTP interface called by every role, without a token and
-/// with a wrong token: 401 without a valid token, 403 for a role that may not, and the route's
-/// own status for a role that may. Changes record the token's name as the actor.
+/// Every route of a running producer's HTTP interface called by every role, with a bearer token
+/// and with a console session, without a token, with a wrong token and with a forged session:
+/// 401 without a valid token or session, 403 for a role that may not, 403 for a session request
+/// that changes state without its CSRF token, and the route's own status for a role that may.
+/// Changes record the token's name as the actor.
 @Suite(.serialized) struct PermissionMatrixTests {
     /// One endpoint call; `{id}` in the path and body is replaced by a job id of the caller.
     struct Endpoint: Sendable {
@@ -20,7 +22,7 @@ import FoundationNetworking
         var allowedStatus: Int
     }
 
-    /// In the order they are called for each role: the delete comes last.
+    /// In the order they are called for each role: the job's delete and the session routes come last.
     static let endpoints: [Endpoint] = [
         Endpoint(method: "GET", path: "/healthz", permission: nil, allowedStatus: 200),
         Endpoint(method: "GET", path: "/readyz", permission: nil, allowedStatus: 200),
@@ -39,6 +41,11 @@ import FoundationNetworking
                  body: ["from": "2026-01-01T00:00:00Z", "to": "2026-01-01T02:00:00Z"], permission: .backfill, allowedStatus: 202),
         Endpoint(method: "POST", path: "/v1/settings", permission: .administer, allowedStatus: 404),
         Endpoint(method: "DELETE", path: "/v1/jobs/{id}", permission: .editJobs, allowedStatus: 200),
+        Endpoint(method: "GET", path: "/v1/session", permission: .read, allowedStatus: 200),
+        Endpoint(method: "GET", path: "/console/", permission: nil, allowedStatus: 200),
+        // Signing out, or in again, ends a session caller's session, so these come last.
+        Endpoint(method: "DELETE", path: "/v1/session", permission: .read, allowedStatus: 200),
+        Endpoint(method: "POST", path: "/v1/session", body: ["token": .string(TestTokens.token(for: "alice"))], permission: nil, allowedStatus: 201),
     ]
 
     /// What each role may do, written out here rather than read from ``AccessRole``, so that a
@@ -60,10 +67,21 @@ import FoundationNetworking
         let api = ControlClient(port: try await producer.controlPort())
         try await api.waitUntilReady()
 
-        let callers: [(label: String, authorization: String?, role: AccessRole?)] =
-            AccessRole.allCases.map { ($0.rawValue, "Bearer \(TestTokens.token(for: TestTokens.name(of: $0)))", $0) }
-            + [("no token", nil, nil), ("wrong token", "Bearer not-a-configured-token-123456", nil),
-               ("basic scheme", "Basic YWRtaW46YWRtaW4=", nil)]
+        let client = SessionClient(port: api.port)
+
+        // Each role calls with a bearer token, and again signed in to the console with the
+        // session cookie and the CSRF header, as the console sends them.
+        var callers: [(label: String, headers: [String: String], role: AccessRole?, session: SessionClient.Session?)] =
+            AccessRole.allCases.map { ($0.rawValue, ["Authorization": "Bearer \(TestTokens.token(for: TestTokens.name(of: $0)))"], $0, nil) }
+        for role in AccessRole.allCases {
+            let session = try #require(try await client.signIn(token: TestTokens.token(for: TestTokens.name(of: role))).session)
+            callers.append(("session \(role.rawValue)", session.headers(), role, session))
+        }
+        callers += [
+            ("no token", [:], nil, nil), ("wrong token", ["Authorization": "Bearer not-a-configured-token-123456"], nil, nil),
+            ("basic scheme", ["Authorization": "Basic YWRtaW46YWRtaW4="], nil, nil),
+            ("forged session", ["Cookie": "dify_scheduler_session=\(String(repeating: "ab", count: 32))", "X-CSRF-Token": "x"], nil, nil),
+        ]
 
         var failures: [String] = []
         for caller in callers {
@@ -74,7 +92,7 @@ import FoundationNetworking
             for endpoint in Self.endpoints {
                 let path = endpoint.path.replacingOccurrences(of: "{id}", with: id)
                 let body = endpoint.body.map { Self.substitute($0, id: id) }
-                let reply = try await api.send(endpoint.method, path, body: body, authorization: caller.authorization)
+                let reply = try await client.send(endpoint.method, path, body: body, headers: caller.headers)
                 let expected: Int
                 if endpoint.permission == nil {
                     expected = endpoint.allowedStatus
@@ -92,7 +110,21 @@ import FoundationNetworking
                 if expected == 403 {
                     #expect(reply.body["error"]?["code"] == .string("forbidden"))
                 }
+                // With the cookie but without the CSRF token, or with a wrong one, no state changes.
+                if let session = caller.session, endpoint.method != "GET", endpoint.path != "/v1/session" {
+                    for headers in [session.headers(csrf: false), session.headers(csrf: false).merging(["X-CSRF-Token": String(repeating: "0", count: 64)]) { a, _ in a }] {
+                        let refused = try await client.send(endpoint.method, path, body: body, headers: headers)
+                        if refused.status != 403 || refused.body["error"]?["code"] != .string("csrf_failed") {
+                            failures.append("\(caller.label) \(endpoint.method) \(path) without its CSRF token: expected 403 csrf_failed, got \(refused.status) \(refused.body.compactText())")
+                        }
+                    }
+                }
             }
+        }
+        // A session ended by sign-out is refused.
+        for caller in callers {
+            guard let session = caller.session else { continue }
+            #expect(try await client.send("GET", "/v1/jobs", headers: session.headers()).status == 401, "\(caller.label) after sign-out")
         }
         #expect(failures.isEmpty, "\(failures.count) wrong statuses:\n\(failures.joined(separator: "\n"))")
 
@@ -103,6 +135,10 @@ import FoundationNetworking
             _ = try await cluster.waitForEvent("\(type.rawValue) by \(developer)") { $0.type == type && $0.actor == developer }
         }
         #expect(!events.contains { $0.actor == "loopback" })
+        // A change made in a console session names the token the session signed in with.
+        _ = try await cluster.waitForEvent("job_created in a session by \(developer)") {
+            $0.type == .jobCreated && $0.jobID == "matrix-session-developer-new" && $0.actor == developer
+        }
 
         // The worker's /metrics needs a token of any role; its probes are open.
         let workerAPI = ControlClient(port: try await worker.controlPort())

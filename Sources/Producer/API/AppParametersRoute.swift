@@ -8,6 +8,9 @@ import Shared
 /// `app_not_configured` for an app this producer has no `apps:` entry for, 400
 /// `invalid_app_configuration` when its key or URL is unusable here, and 502 `dify_failed`
 /// when Dify does not answer within `timeout` or answers with an error.
+///
+/// TODO: read `apps:` from the configuration in force; this route keeps the apps of the
+/// configuration loaded at start, so an app added or changed by a SIGHUP reload answers as before.
 struct AppParametersRoute: Sendable {
     let configuration: Configuration
     var timeout: Duration = .seconds(10)

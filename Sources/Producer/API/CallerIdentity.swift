@@ -1,6 +1,7 @@
 import Shared
 
-/// Who is calling the producer's HTTP interface: the token's name and role.
+/// The caller of the producer's HTTP interface: the token's name and role, and the console
+/// session when the caller signed in.
 ///
 /// ``AccessGate`` determines it once per request, before any route runs, and binds it to the
 /// request's task; handlers read it with ``of(_:)``. The name is the actor written in every
@@ -11,6 +12,17 @@ struct CallerIdentity: Sendable, Hashable {
 
     var actor: String
     var role: AccessRole
+    /// For a caller signed in through the console: the key of its session in ``SessionStore``.
+    var sessionKey: [UInt8]?
+    /// For a caller signed in through the console: the CSRF token its state-changing requests carry.
+    var csrfToken: String?
+
+    init(actor: String, role: AccessRole, sessionKey: [UInt8]? = nil, csrfToken: String? = nil) {
+        self.actor = actor
+        self.role = role
+        self.sessionKey = sessionKey
+        self.csrfToken = csrfToken
+    }
 
     /// The caller bound by ``AccessGate`` to the task serving the request.
     @TaskLocal static var current: CallerIdentity?

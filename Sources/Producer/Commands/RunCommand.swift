@@ -38,21 +38,26 @@ enum RunCommand {
             let scheduling = ProducerService(context: context)
             let records = try await Records.open(configuration: configuration, logger: logger)
             let components = components(context: context, records: records)
+            let (host, port) = try HTTPServerConfiguration.parseListenAddress(configuration.producer.listen)
+            let authenticator = Authenticator(settings: configuration.auth, listenHost: host, publicURL: configuration.producer.publicURL)
+            let denials = AccessDenials(logger: logger)
             var router = Router(logger: logger)
             for component in components {
                 component.register(into: &router)
             }
-            let (host, port) = try HTTPServerConfiguration.parseListenAddress(configuration.producer.listen)
+            SessionRoutes(authenticator: authenticator, denials: denials, logger: logger).register(into: &router)
             // Every route is behind the access gate: it authenticates the caller and checks the role.
-            let gate = AccessGate(authenticator: Authenticator(settings: configuration.auth, listenHost: host), logger: logger)
+            let gate = AccessGate(authenticator: authenticator, logger: logger, denials: denials)
             let server = HTTPServer(
                 name: "control-api", configuration: serverConfiguration(configuration.producer, host: host, port: port), logger: logger,
                 handler: gate.guarding(router.handler))
 
             // Stopped in reverse: the HTTP server first, the scheduler last.
-            let notifier: [any Service] = configuration.channels.isEmpty ? [] : [NotifierService(configuration: configuration, logger: logger)]
-            let services: [any Service] = [scheduling] + components.flatMap { $0.services() } + notifier + [server]
-            try await ServiceGroup(services: services, gracePeriod: .seconds(30), logger: logger).run()
+            let notifier = configuration.channels.isEmpty ? nil : NotifierService(configuration: configuration, logger: logger)
+            let services: [any Service] = [scheduling] + components.flatMap { $0.services() } + (notifier.map { [$0] } ?? []) + [server]
+            let reloader = ConfigurationReloader(paths: options.all("config"), initial: configuration, logger: logger)
+            ProducerReload.register(on: reloader, authenticator: authenticator, context: context, notifier: notifier, logger: logger)
+            try await ServiceGroup(services: services, gracePeriod: .seconds(30), logger: logger, onReload: reloader.reloadFromSignal).run()
             return 0
         } catch let error as CommandArguments.UsageError {
             printError("dify-producer run: \(error.message)\n\(usage)")

@@ -9,11 +9,13 @@ enum ConsoleAssets {
         <title>dify-scheduler</title>
         <link rel="stylesheet" href="/console/editor.css">
         <link rel="stylesheet" href="/console/app.css">
+        <link rel="stylesheet" href="/console/signin.css">
         <script src="/console/vendor/chart.js" defer></script>
         <script src="/console/i18n.js" defer></script>
         <script src="/console/app.js" defer></script>
         <script src="/console/views.js" defer></script>
         <script src="/console/chains.js" defer></script>
+        <script src="/console/signin.js" defer></script>
         </head>
         <body>
         <header>
@@ -24,6 +26,7 @@ enum ConsoleAssets {
             <a href="#/runs" data-view="runs" data-i18n="nav.runs">Runs</a>
             <a href="#/events" data-view="events" data-i18n="nav.events">Events</a>
           </nav>
+          <span id="session"></span>
           <button id="language" type="button" title="Language / 语言">中文</button>
         </header>
         <div id="notice" class="notice" hidden></div>

@@ -1,5 +1,9 @@
 /// The console's core script: language, DOM helpers that only ever set text, API calls and
-/// the hash router. The pages are in ``ConsoleViews``.
+/// the hash router. The pages are in ``ConsoleViews``, sign-in in ``ConsoleSignIn``.
+///
+/// Every call to the producer goes through `request(method, path, body)` (`App.get`,
+/// `App.post`): it sends the session's CSRF token with each request other than GET and HEAD,
+/// and shows the sign-in page when the producer answers 401.
 ///
 /// Everything that comes from Dify or from records (outputs, errors, node titles, ids) is
 /// put into the page with `textContent` or text nodes, never as markup.
@@ -97,6 +101,10 @@ enum ConsoleScript {
           // `extra` may give more headers, and a text body (`text`) with its `contentType`.
           async function request(method, path, body, extra) {
             const options = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+            // A state-changing request with the session cookie needs the session's CSRF token.
+            if (method !== "GET" && method !== "HEAD" && App.session && App.session.csrf_token) {
+              options.headers["X-CSRF-Token"] = App.session.csrf_token;
+            }
             if (body !== undefined) {
               options.headers["Content-Type"] = "application/json";
               options.body = JSON.stringify(body);
@@ -114,6 +122,7 @@ enum ConsoleScript {
               const message = data && data.error && data.error.message ? data.error.message : response.status + " " + response.statusText;
               const failure = new Error(message);
               failure.status = response.status;
+              if (response.status === 401 && App.sessionEnded) App.sessionEnded();
               throw failure;
             }
             return data;
@@ -145,7 +154,8 @@ enum ConsoleScript {
             });
             App.notice("");
             const root = App.clear(document.getElementById("view"));
-            const view = route.parts.length > 1 && name === "runs" ? App.views.run : App.views[name] || App.views.dashboard;
+            let view = route.parts.length > 1 && name === "runs" ? App.views.run : App.views[name] || App.views.dashboard;
+            if (App.session === null && App.views.signin) view = App.views.signin;
             root.dataset.view = name;
             root.dataset.state = "loading";
             try {
@@ -163,7 +173,8 @@ enum ConsoleScript {
             });
             window.addEventListener("hashchange", render);
             applyLanguage();
-            render();
+            // The sign-in script (signin.js) loads the caller's session before the first view.
+            Promise.resolve(App.loadSession ? App.loadSession() : null).then(render, render);
           });
         })();
         """#

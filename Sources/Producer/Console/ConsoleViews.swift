@@ -169,7 +169,7 @@ enum ConsoleViews {
               const last = el("td", { class: "muted", text: "…" });
               const state = el("td", { text: paused ? t("jobs.paused") : t("jobs.active") });
               const pathID = encodeURIComponent(id);
-              const toggle = el("button", { class: "action", type: "button", text: paused ? t("jobs.resume") : t("jobs.pause"),
+              const toggle = el("button", { class: "action", type: "button", "data-permission": "pause_resume", text: paused ? t("jobs.resume") : t("jobs.pause"),
                 onclick: async function () {
                   try {
                     await App.post("/v1/jobs/" + pathID + "/" + (paused ? "resume" : "pause"), {});
@@ -183,7 +183,7 @@ enum ConsoleViews {
               body.append(el("tr", { "data-job": id },
                 el("td", {}, el("a", { href: "#/jobs/" + pathID, text: id })), el("td", { text: job.app }), el("td", { text: describeSchedule(job) }), next, last, state,
                 el("td", {},
-                  el("button", { class: "action", type: "button", text: t("jobs.trigger"), onclick: function () { triggerDialog(job); } }), " ",
+                  el("button", { class: "action", type: "button", "data-permission": "trigger", text: t("jobs.trigger"), onclick: function () { triggerDialog(job); } }), " ",
                   toggle)));
               App.get("/v1/jobs/" + pathID + "/next", { count: 3 }).then(function (data) {
                 if (data && typeof data.paused === "boolean") { paused = data.paused; showState(); }

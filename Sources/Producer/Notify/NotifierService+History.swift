@@ -82,8 +82,7 @@ extension NotifierService {
 
     private func replay(_ alert: Alert) {
         let (policy, _) = policy(jobID: alert.jobID, app: alert.app)
-        let appLevel = alert.kind == .appThreshold || alert.kind == .stoppedFiring
-        let silence = appLevel ? nil : policy?.silence.flatMap { try? DurationText.milliseconds($0) }
+        let silence = alert.kind.isAppLevel ? nil : policy?.silence.flatMap { try? DurationText.milliseconds($0) }
         state.withLock { _ = $0.suppressor.decide(alert, silenceMilliseconds: silence, now: alert.time) }
     }
 

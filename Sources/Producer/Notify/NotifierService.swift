@@ -19,10 +19,13 @@ typealias JobLookup = @Sendable (String) -> Job?
 final class NotifierService: Service {
     let name = "notifier"
 
-    let configuration: Configuration
+    /// The configuration in force: channels and alert settings change with a SIGHUP reload.
+    var configuration: Configuration { reloadable.withLock { $0.configuration } }
+    /// The configuration and channel directory, replaced together by ``prepareReload(_:)``.
+    let reloadable: Mutex<(configuration: Configuration, directory: ChannelDirectory?)>
     private let jobs: JobLookup
     let logger: Logger
-    private let environment: [String: String]
+    let environment: [String: String]
     private let stopSignal = FirstOutcome<Void>()
     let state: Mutex<State>
     /// How often app-level rules are judged.
@@ -54,7 +57,7 @@ final class NotifierService: Service {
 
     init(configuration: Configuration, logger: Logger, jobs: JobLookup? = nil,
          environment: [String: String] = ProcessInfo.processInfo.environment, appRuleInterval: Duration = .seconds(15)) {
-        self.configuration = configuration
+        reloadable = Mutex((configuration, nil))
         let configured = Dictionary(configuration.jobs.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         self.jobs = jobs ?? { configured[$0] }
         self.logger = logger.with(["component": "notifier"])
@@ -77,6 +80,7 @@ final class NotifierService: Service {
         let directory = try ChannelDirectory(configuration: configuration, environment: environment)
         let limits = directory.rateLimits
         state.withLock { $0.limiter = ChannelRateLimiter(limits: limits) }
+        reloadable.withLock { $0.directory = directory }
         let kafka = ConfigLoading.kafka(configuration, role: "notifier")
         let producer = try KafkaProducer(configuration: kafka, logger: logger.with(["component": "kafka.producer"]))
         let publisher = TopicPublisher(producer: producer, topics: topics)
@@ -101,7 +105,8 @@ final class NotifierService: Service {
                     if message.topic == topics.results {
                         await handleResult(message, consumer: consumer, publisher: publisher)
                     } else if message.topic == topics.alerts {
-                        handleAlert(message, consumer: consumer, publisher: publisher, directory: directory, sender: sender, group: &group)
+                        let current = reloadable.withLock { $0.directory } ?? directory
+                        handleAlert(message, consumer: consumer, publisher: publisher, directory: current, sender: sender, group: &group)
                     }
                 }
             } catch {
@@ -155,8 +160,7 @@ final class NotifierService: Service {
             return
         }
         let (policy, job) = policy(jobID: alert.jobID, app: alert.app)
-        let appLevel = alert.kind == .appThreshold || alert.kind == .stoppedFiring
-        let silence = appLevel ? nil : policy?.silence.flatMap { try? DurationText.milliseconds($0) }
+        let silence = alert.kind.isAppLevel ? nil : policy?.silence.flatMap { try? DurationText.milliseconds($0) }
         let names = alert.channels ?? policy?.channels ?? []
         let now = Date()
 

@@ -20,6 +20,8 @@ struct PartitionRebuild: Sendable {
     /// the producer that read them before may have stopped before writing the chain requests.
     /// Partitions without a committed offset contribute none.
     var chainResults: [RunResult] = []
+    /// Per partition, the offset in `results` after the last result read.
+    var resultsEndOffsets: [Int: Int64] = [:]
 
     /// Reads the three topics for `partitions`, on Dispatch threads.
     static func read(
@@ -77,6 +79,7 @@ struct PartitionRebuild: Sendable {
                 rebuild.lastResults[jobID, default: []].append(result)
             }
             rebuild.resultCount = summaryResults.messageCount
+            rebuild.resultsEndOffsets = summaryResults.endOffsets
             return rebuild
         }
     }

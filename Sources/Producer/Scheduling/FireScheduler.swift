@@ -184,6 +184,24 @@ actor FireScheduler {
         }
     }
 
+    /// Compiles again every owned job that names a calendar in `calendars`, after a reload
+    /// changed those calendars. Returns the jobs that no longer compile, which keep their
+    /// previous schedule. Each job keeps its state, so the change fires no instant twice.
+    func recompile(calendars: Set<String>, using compiler: JobCompiler, now: Date = Date()) -> [(jobID: String, error: String)] {
+        sharedSchedules = sharedSchedules.filter { $0.key.calendar.map { !calendars.contains($0) } ?? true }
+        var failed: [(jobID: String, error: String)] = []
+        for case let slot? in slots {
+            guard let job = slot.job.decode(), let calendar = job.schedule.calendar, calendars.contains(calendar) else { continue }
+            do {
+                let schedule = try compiler.compile(job)
+                upsert(job: job, schedule: schedule, partition: Int(slot.partition), state: nil, encoded: slot.job.encoded, now: now)
+            } catch {
+                failed.append((job.id, "\(error)"))
+            }
+        }
+        return failed
+    }
+
     /// Removes a job that was deleted; its state is deleted at the next checkpoint.
     func delete(jobID: String) {
         guard remove(jobID: jobID) else { return }

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The `auth` section: the API tokens of the producer's HTTP interface, and whether it is open
 /// without a token on a loopback address.
 ///
@@ -19,6 +23,12 @@ public struct AuthSettings: Decodable, Sendable, Hashable {
     /// Serve every request without a token when `producer.listen` is a loopback address; a
     /// configuration that sets it with another listen address is rejected.
     public var openOnLoopback: Bool = false
+    /// Console sign-in sessions: lifetimes, count and the failed sign-in limit.
+    public var sessions: SessionSettings = SessionSettings()
+    /// Addresses of reverse proxies whose `X-Forwarded-Proto` and `X-Forwarded-For` the
+    /// producer trusts: the session cookie gets `Secure` when such a proxy sends `https`, and
+    /// failed sign-ins count against the client address it forwards.
+    public var trustedProxies: [String] = []
 
     public init(tokens: [AuthToken] = [], openOnLoopback: Bool = false) {
         self.tokens = tokens
@@ -26,14 +36,22 @@ public struct AuthSettings: Decodable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case tokens
+        case tokens, sessions
         case openOnLoopback = "open_on_loopback"
+        case trustedProxies = "trusted_proxies"
     }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         openOnLoopback = try container.decodeIfPresent(Bool.self, forKey: .openOnLoopback) ?? false
         tokens = try container.decodeIfPresent([AuthToken].self, forKey: .tokens) ?? []
+        sessions = try container.decodeIfPresent(SessionSettings.self, forKey: .sessions) ?? SessionSettings()
+        trustedProxies = try container.decodeIfPresent([String].self, forKey: .trustedProxies) ?? []
+        for (index, proxy) in trustedProxies.enumerated() where !Self.isAddress(proxy) {
+            let path: [CodingKey] = container.codingPath + [CodingKeys.trustedProxies, AuthIndexKey(index)]
+            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: path,
+                debugDescription: "\"\(proxy)\" is not an IP address: list each proxy's address, such as 10.0.0.5 or ::1, without a port"))
+        }
 
         var names: [String: Int] = [:]
         var hashes: [String: Int] = [:]
@@ -52,6 +70,13 @@ public struct AuthSettings: Decodable, Sendable, Hashable {
     private static func invalid(_ container: KeyedDecodingContainer<CodingKeys>, _ index: Int, _ field: String, _ message: String) -> DecodingError {
         let path: [CodingKey] = container.codingPath + [CodingKeys.tokens, AuthIndexKey(index), AuthIndexKey(field)]
         return DecodingError.dataCorrupted(DecodingError.Context(codingPath: path, debugDescription: message))
+    }
+
+    /// True when `text` is an IPv4 or IPv6 address (no host names, ports or ranges).
+    public static func isAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 
     /// True when `host` (from `producer.listen`) only accepts connections from this machine.

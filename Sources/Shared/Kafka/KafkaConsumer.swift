@@ -234,6 +234,17 @@ public final class KafkaConsumer: Sendable {
         return try client.assignment()
     }
 
+    /// Moves the fetch position of assigned partitions to the given offsets.
+    ///
+    /// Messages fetched before the seek may still be in the buffer of
+    /// ``messages(bufferCapacity:)``: a caller that seeks skips offsets it has already handled.
+    public func seek(_ offsets: [KafkaTopicPartitionOffset], timeout: Duration = .seconds(10)) async throws {
+        try checkOpen("seek partitions")
+        try await KafkaBlocking.run { [client] in
+            try client.seek(offsets, timeoutMilliseconds: timeout.kafkaMilliseconds)
+        }
+    }
+
     /// Stops fetching from `partitions` until ``resume(_:)``; the assignment is kept.
     ///
     /// Messages already handed to ``messages(bufferCapacity:)``'s buffer are still returned.

@@ -88,6 +88,21 @@ extension RDKafkaClient {
         }
     }
 
+    /// Moves the fetch position of assigned partitions; blocks until the fetchers took the new
+    /// positions or the timeout passes.
+    func seek(_ offsets: [KafkaTopicPartitionOffset], timeoutMilliseconds: Int32) throws {
+        let list = RDKafkaTopicPartitionList(offsets)
+        let error = rd_kafka_seek_partitions(handle, list.pointer, timeoutMilliseconds)
+        if let error {
+            let code = rd_kafka_error_code(error)
+            let text = Self.takeErrorText(error) ?? ""
+            throw KafkaError.librdkafka(code, code: .assignmentFailed, reason: "seeking \(offsets) failed: \(text)")
+        }
+        if let (partition, error) = list.firstError {
+            throw KafkaError.librdkafka(error, code: .assignmentFailed, reason: "seeking \(partition) failed; is it assigned to this consumer?")
+        }
+    }
+
     func assignment() throws -> [KafkaTopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
         let result = rd_kafka_assignment(handle, &list)

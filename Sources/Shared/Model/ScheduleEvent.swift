@@ -117,11 +117,18 @@ public enum AlertKind: String, Codable, Hashable, Sendable, CaseIterable {
     case slow
     case appThreshold = "app_threshold"
     case stoppedFiring = "stopped_firing"
-    case budget
     /// An app's usage of the day passed its budget's `warn_at` share; sent by the worker.
     case budgetNear = "budget_near"
     /// An app's usage of the day reached its budget; sent by the worker.
     case budgetExhausted = "budget_exhausted"
+
+    /// True for alerts about an app rather than one job: a job's `silence` does not apply.
+    public var isAppLevel: Bool {
+        switch self {
+        case .appThreshold, .stoppedFiring, .budgetNear, .budgetExhausted: true
+        default: false
+        }
+    }
 }
 
 public enum AlertSeverity: String, Codable, Hashable, Sendable {

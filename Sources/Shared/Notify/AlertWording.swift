@@ -85,7 +85,6 @@ public struct AlertWording: Sendable, Hashable {
         case .slow: zh ? "运行过慢" : "Run too slow"
         case .appThreshold: zh ? "应用成功率告警" : "App success rate alert"
         case .stoppedFiring: zh ? "运行次数骤降" : "Runs dropped"
-        case .budget: zh ? "预算告警" : "Budget alert"
         case .budgetNear: zh ? "应用今日预算即将用完" : "App's daily budget nearly used"
         case .budgetExhausted: zh ? "应用今日预算已用完" : "App's daily budget used up"
         }

@@ -135,6 +135,10 @@ actor TriggerDispatcher {
             await reject(message, rejection: rejection)
             return
         }
+        if let rejection = executor.parameters?.rejection(for: trigger, app: apps[trigger.app]) {
+            await reject(message, rejection: rejection)
+            return
+        }
         if trigger.effectiveType == .cancel {
             await cancel(trigger, message: message)
             return

@@ -46,6 +46,8 @@ struct RunExecutor: Sendable {
     let spendRetry: @Sendable (String) async -> Bool
     let feedback: @Sendable (String, AttemptFeedback) async -> Void
     let modes: AppModeCache
+    /// Input forms the intake checks triggers against; nil skips the check.
+    var parameters: AppParametersCache? = nil
 
     struct ExecutionSettings: Sendable {
         var defaultTimeout: Duration = .seconds(1800)
