@@ -6,9 +6,10 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// The console's job editor in headless Chromium on a real deployment. It creates a job (a bad
-/// cron shown at its line, the next fires, the diff, save, a run of it) and pauses it. It edits
-/// an API job while someone else saves it, deletes it, and opens a file job read-only.
+/// The console's job editor in headless Chromium on a real deployment, signed in as a developer.
+/// It creates a job (a bad cron shown at its line, the next fires, the diff, save, a run of it)
+/// and pauses it. It edits an API job while someone else saves it, deletes it, and opens a file
+/// job read-only. Signed in as a viewer, the editor is read-only.
 @Suite(.serialized) struct ConsoleEditorTests {
     static let newJob = """
         id: editor-made
@@ -44,7 +45,7 @@ import FoundationNetworking
                 app: demo
                 schedule: {cron: "0 8 * * *", timezone: Europe/Berlin}
                 inputs: {topic: from-file, mode: plain}
-            """, openOnLoopback: true)
+            """)
         try await cluster.createTopics(config: config)
         let worker = try cluster.startWorker(config: config, id: "worker-editor")
         let store = cluster.directory.appendingPathComponent("records.db").path
@@ -59,7 +60,11 @@ import FoundationNetworking
         let browser = try ConsoleBrowser(name: "console-editor")
         defer { browser.stop() }
         let shots = ManagedProcess.outputDirectory.appendingPathComponent("console-editor-screenshots")
-        let plan = ["new_job": Self.newJob, "bad_job": Self.badJob, "new_id": "editor-made", "edit_id": "api-edit", "file_id": "file-report"]
+        let plan = [
+            "new_job": Self.newJob, "bad_job": Self.badJob, "new_id": "editor-made", "edit_id": "api-edit", "file_id": "file-report",
+            "developer_token": TestTokens.token(for: TestTokens.name(of: .developer)), "admin_token": TestTokens.token(for: "alice"),
+            "viewer_token": TestTokens.token(for: TestTokens.name(of: .viewer)),
+        ]
         let report = try await browser.check(baseURL: base, plan: plan, screenshots: shots, script: ConsoleBrowser.program(Self.steps), timeout: .seconds(300))
         let checks = report["checks"] as? [String: Any] ?? [:]
 
@@ -67,6 +72,8 @@ import FoundationNetworking
         #expect((report["errors"] as? [String] ?? ["no report"]).isEmpty, "script errors: \(report["errors"] ?? "")")
 
         // New job: a bad cron is marked at its line, the valid job shows fires in its zone.
+        #expect(checks["signed_in_as"] as? String == TestTokens.name(of: .developer))
+        #expect((checks["editor_caller"] as? String ?? "").contains("(developer)"))
         #expect(checks["new_button_shown"] as? Bool == true)
         #expect(checks["template_valid"] as? Bool == true)
         #expect((checks["bad_problem_fields"] as? [String] ?? []).contains("schedule.cron"), "\(checks["bad_problem_fields"] ?? "")")
@@ -115,11 +122,20 @@ import FoundationNetworking
         #expect(checks["file_fires"] as? Int == 5)
         #expect(checks["zh_title"] as? String == "新建任务")
         #expect(checks["zh_review"] as? String == "查看改动")
+        #expect(checks["viewer_new_button_visible"] as? Bool == false)
+        #expect((checks["viewer_note"] as? String ?? "").contains("may not edit"))
+        #expect(checks["viewer_textarea_readonly"] as? Bool == true)
+        #expect(checks["viewer_has_review"] as? Bool == false)
+        #expect(checks["viewer_has_delete"] as? Bool == false)
+        #expect(checks["viewer_has_pause"] as? Bool == false)
+        #expect(checks["viewer_fires"] as? Int == 5)
+        #expect((checks["viewer_local_time"] as? String ?? "").hasSuffix("+08:00"), "\(checks["viewer_local_time"] ?? "")")
+        #expect(checks["resumed_state"] as? String == "Active")
         #expect((report["screenshots"] as? [String] ?? []).count >= 5)
 
         let stored = try await api.send("GET", "/v1/jobs/editor-made")
         #expect(stored.body["job"]?["managed_by"] == .string("api"))
-        #expect(stored.body["state"]?["paused"] == .bool(true))
+        #expect(stored.body["state"]?["paused"] == .bool(false))
         #expect(await producer.terminate() == 0)
         #expect(await worker.terminate() == 0)
     }
@@ -146,14 +162,21 @@ import FoundationNetworking
             def confirm_dialog():
                 wait_for("document.querySelector('dialog.confirm') !== null", "the confirmation dialog")
 
-            # Create: the starting text, a bad cron, a valid job, the diff, save, a run.
+            # Sign in as a developer; the console then opens the address asked for.
             send("Page.navigate", url=base + "/console/#/jobs")
             ready()
+            sign_in(plan["developer_token"])
+            wait_for("document.getElementById('session-user') !== null && document.getElementById('view').dataset.view === 'jobs'", "the jobs page after sign-in")
+            ready()
+            check("signed_in_as", evaluate("document.getElementById('session-user').textContent"))
+
+            # Create: the starting text, a bad cron, a valid job, the diff, save, a run.
             check("new_button_shown", evaluate("!document.getElementById('new-job').hidden"))
             click("new-job")
             wait_for("location.hash === '#/jobs/new'", "the editor's address")
             ready()
             wait_checked("true")
+            check("editor_caller", evaluate("document.querySelector('.editor-facts').textContent"))
             check("template_valid", True)
 
             set_text(plan["bad_job"])
@@ -202,7 +225,9 @@ import FoundationNetworking
             wait_checked("true")
             review()
             check("edit_diff", evaluate("Array.from(document.querySelectorAll('#editor-diff-lines tr')).filter(function(r){return r.className !== 'diff-same'}).map(function(r){return r.className + ' ' + r.textContent})"))
-            check("other_editor_status", evaluate("fetch('/v1/jobs/%s', {method: 'PUT', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({app: 'demo', schedule: {every: '3h'}, inputs: {topic: 'other editor'}})}).then(function(r){return r.status})" % plan["edit_id"]))
+            # Another user saves through the API with a token of their own, without the session.
+            other = "fetch('/v1/jobs/%s', {method: 'PUT', credentials: 'omit', headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer %s'}, body: JSON.stringify({app: 'demo', schedule: {every: '3h'}, inputs: {topic: 'other editor'}})}).then(function(r){return r.status})"
+            check("other_editor_status", evaluate(other % (plan["edit_id"], plan["admin_token"])))
             click("editor-save")
             wait_for("document.getElementById('editor-reload') !== null", "the conflict message")
             check("conflict_notice", evaluate("document.getElementById('notice').className + ' ' + document.getElementById('notice').textContent"))
@@ -250,5 +275,33 @@ import FoundationNetworking
             check("zh_review", evaluate("document.getElementById('editor-review').textContent"))
             evaluate("document.getElementById('language').click()")
             ready()
+
+            # Resume the job made here, after confirming.
+            open_page("#/jobs/" + plan["new_id"])
+            click("editor-pause")
+            confirm_dialog()
+            evaluate("document.querySelector('dialog.confirm [data-confirm=yes]').click()")
+            wait_for("document.getElementById('editor-state').textContent === 'Active'", "the active state on the page", timeout=20)
+            check("resumed_state", evaluate("document.getElementById('editor-state').textContent"))
+
+            # A viewer sees the editor read-only, without the buttons the role may not use.
+            evaluate("document.getElementById('sign-out').click()")
+            wait_for("document.getElementById('view').dataset.view === 'signin' && document.getElementById('view').dataset.state === 'ready'", "the sign-in page after sign-out")
+            sign_in(plan["viewer_token"])
+            wait_for("document.getElementById('session-role') !== null", "the viewer's session")
+            open_page("#/jobs")
+            wait_for("document.querySelector('#view tr[data-job]') !== null", "the job rows")
+            check("viewer_new_button_visible", evaluate("document.getElementById('new-job').offsetParent !== null"))
+            open_page("#/jobs/" + plan["new_id"])
+            wait_checked("readonly")
+            wait_for("document.querySelectorAll('#preview-fires tbody tr[data-fire]').length > 0", "the viewer's next fires")
+            check("viewer_local_time", evaluate("document.querySelector('#preview-fires tbody tr[data-fire] td').textContent"))
+            check("viewer_note", evaluate("(document.getElementById('editor-readonly') || {}).textContent || ''"))
+            check("viewer_textarea_readonly", evaluate("document.getElementById('job-text').readOnly"))
+            check("viewer_has_review", evaluate("document.getElementById('editor-review') !== null"))
+            check("viewer_has_delete", evaluate("document.getElementById('editor-delete') !== null"))
+            check("viewer_has_pause", evaluate("document.getElementById('editor-pause') !== null"))
+            check("viewer_fires", evaluate("document.querySelectorAll('#preview-fires tbody tr[data-fire]').length"))
+            screenshot("editor-viewer")
         """#
 }

@@ -153,6 +153,27 @@ enum ConsoleEditor {
             return result;
           };
 
+          // MARK: time in a job's zone
+          /// Formats an instant as local time in `zone` with its offset, such as
+          /// 2026-12-07T09:30:00+08:00, as the preview endpoint does; UTC when the zone is unknown here.
+          function zoneTime(iso, zone) {
+            const date = new Date(iso);
+            const parts = {};
+            try {
+              new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+                minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "longOffset" })
+                .formatToParts(date).forEach(function (part) { parts[part.type] = part.value; });
+            } catch (error) {
+              return date.toISOString().replace(".000Z", "Z");
+            }
+            const offset = parts.timeZoneName === "GMT" ? "+00:00" : parts.timeZoneName.replace("GMT", "");
+            return parts.year + "-" + parts.month + "-" + parts.day + "T" + parts.hour + ":" + parts.minute + ":" + parts.second + offset;
+          }
+          function zoneWeekday(iso, zone) {
+            try { return new Intl.DateTimeFormat("en-US", { timeZone: zone, weekday: "long" }).format(new Date(iso)); }
+            catch (error) { return ""; }
+          }
+
           // MARK: dialogs
           /// Asks to confirm an action; `typed` makes the user type that text first. Resolves to
           /// the note typed (or "") on confirm and null on cancel.
@@ -339,11 +360,11 @@ enum ConsoleEditor {
               if (isNew && result.existing) {
                 problems = problems.concat([{ field: "id", message: t("editor.idExists"), line: lineOf("id") }]);
               }
-              if (fromFile) problems = [];
+              if (!canEdit) problems = [];
               drawGutter(lineMarks(problems));
               showProblems(problems);
               const valid = result.valid && problems.length === 0;
-              if (fromFile) {
+              if (!canEdit) {
                 status.className = "editor-status";
                 status.textContent = "";
                 status.dataset.valid = "readonly";
@@ -383,7 +404,32 @@ enum ConsoleEditor {
               for (let index = 0; index < lines.length; index++) if (lines[index].indexOf(key + ":") === 0) return index + 1;
               return null;
             }
+            // A caller who may not edit jobs may not call the preview either; the stored job's
+            // next fires and rendered inputs come from GET /v1/jobs/ID/next instead.
+            async function readOnlyPreview() {
+              const zone = (stored.schedule && stored.schedule.timezone) || "UTC";
+              let data;
+              try {
+                data = await App.get("/v1/jobs/" + encodeURIComponent(id) + "/next", { count: 5, render: "true" });
+              } catch (error) {
+                status.className = "editor-status bad";
+                status.textContent = error.message;
+                return;
+              }
+              const fires = data.next || [];
+              const first = fires[0] || {};
+              showPreview({
+                valid: true, problems: [], job: stored, timezone: zone,
+                warnings: data.paused ? [t("editor.pausedNoFires")] : [],
+                next: fires.map(function (fire) {
+                  return { scheduled_at: fire.scheduled_at, fire_at: fire.fire_at, local: zoneTime(fire.scheduled_at, zone), weekday: zoneWeekday(fire.scheduled_at, zone) };
+                }),
+                inputs: first.inputs || stored.inputs || {}, query: first.inputs ? first.query : stored.query,
+                inputs_rendered: !!first.inputs, inputs_for: first.scheduled_at || null,
+              });
+            }
             async function runPreview() {
+              if (!canEdit && stored) return readOnlyPreview();
               const current = ++sequence;
               status.className = "editor-status";
               status.textContent = t("editor.checking");
