@@ -114,7 +114,7 @@ import FoundationNetworking
         #expect(try await api.send("GET", "/v1/jobs/api-edit").status == 404)
 
         // File job: read-only, with where to change it, and its fires.
-        #expect((checks["file_readonly_note"] as? String ?? "").contains("dify-producer apply"))
+        #expect((checks["file_note"] as? String ?? "").contains("dify-producer apply"))
         #expect(checks["file_textarea_readonly"] as? Bool == true)
         #expect(checks["file_has_review"] as? Bool == false)
         #expect(checks["file_has_delete"] as? Bool == false)
@@ -158,6 +158,14 @@ import FoundationNetworking
             def review():
                 click("editor-review")
                 wait_for("!document.getElementById('editor-diff').hidden", "the diff")
+
+            def check_read_only(prefix):
+                check(prefix + "_note", evaluate("(document.getElementById('editor-readonly') || {}).textContent || ''"))
+                check(prefix + "_textarea_readonly", evaluate("document.getElementById('job-text').readOnly"))
+                check(prefix + "_has_review", evaluate("document.getElementById('editor-review') !== null"))
+                check(prefix + "_has_delete", evaluate("document.getElementById('editor-delete') !== null"))
+                check(prefix + "_has_pause", evaluate("document.getElementById('editor-pause') !== null"))
+                check(prefix + "_fires", evaluate("document.querySelectorAll('#preview-fires tbody tr[data-fire]').length"))
 
             def confirm_dialog():
                 wait_for("document.querySelector('dialog.confirm') !== null", "the confirmation dialog")
@@ -259,12 +267,7 @@ import FoundationNetworking
             # A job from a file is read-only.
             open_page("#/jobs/" + plan["file_id"])
             wait_checked("readonly")
-            check("file_readonly_note", evaluate("document.getElementById('editor-readonly').textContent"))
-            check("file_textarea_readonly", evaluate("document.getElementById('job-text').readOnly"))
-            check("file_has_review", evaluate("document.getElementById('editor-review') !== null"))
-            check("file_has_delete", evaluate("document.getElementById('editor-delete') !== null"))
-            check("file_has_pause", evaluate("document.getElementById('editor-pause') !== null"))
-            check("file_fires", evaluate("document.querySelectorAll('#preview-fires tbody tr[data-fire]').length"))
+            check_read_only("file")
             screenshot("editor-file-job")
 
             # Chinese texts.
@@ -296,12 +299,7 @@ import FoundationNetworking
             wait_checked("readonly")
             wait_for("document.querySelectorAll('#preview-fires tbody tr[data-fire]').length > 0", "the viewer's next fires")
             check("viewer_local_time", evaluate("document.querySelector('#preview-fires tbody tr[data-fire] td').textContent"))
-            check("viewer_note", evaluate("(document.getElementById('editor-readonly') || {}).textContent || ''"))
-            check("viewer_textarea_readonly", evaluate("document.getElementById('job-text').readOnly"))
-            check("viewer_has_review", evaluate("document.getElementById('editor-review') !== null"))
-            check("viewer_has_delete", evaluate("document.getElementById('editor-delete') !== null"))
-            check("viewer_has_pause", evaluate("document.getElementById('editor-pause') !== null"))
-            check("viewer_fires", evaluate("document.querySelectorAll('#preview-fires tbody tr[data-fire]').length"))
+            check_read_only("viewer")
             screenshot("editor-viewer")
         """#
 }
