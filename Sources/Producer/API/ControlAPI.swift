@@ -26,7 +26,6 @@ struct ControlAPI: Sendable {
         let registry = MetricsRegistry.shared
         AppParametersRoute(configuration: context.configuration).register(into: &router)
         JobPreviewRoute(context: context, checker: checker, forms: AppFormCache(configuration: context.configuration)).register(into: &router)
-        CallerRoute.register(into: &router)
         router.get("/healthz") { _, _ in .json(200, ["status": "ok"]) }
         router.get("/readyz") { [context] _, _ in
             let owned = context.ownedPartitions.sorted().map { JSONValue.int(Int64($0)) }

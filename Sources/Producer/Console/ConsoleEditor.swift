@@ -6,7 +6,7 @@
 /// next fires in the job's zone and the inputs of the next fire. Saving shows a line diff of the
 /// stored job against the new one first, and an update sends the ETag it read in `If-Match`, so
 /// an edit made meanwhile by someone else is reported instead of overwritten. Jobs from job
-/// files are shown read-only. Buttons follow the caller's permissions from `GET /v1/whoami`.
+/// files are shown read-only. Buttons follow the caller's permissions from `GET /v1/session`.
 /// Like the other pages, it puts server text into the page only as text, never as markup.
 enum ConsoleEditor {
     static let script = ConsoleEditorTranslations.script + "\n" + #"""
@@ -17,9 +17,9 @@ enum ConsoleEditor {
 
           // MARK: caller
           let callerRequest = null;
-          /// Resolves to the caller's actor, role and a can(permission) test, from the console's
-          /// session when there is one, else from /v1/whoami. Without either every button shows
-          /// and the server decides.
+          /// Resolves to the caller's actor, role and a can(permission) test, from App.session
+          /// (loaded by signin.js) or else from GET /v1/session. Without either, every button
+          /// shows and the server decides.
           App.caller = function () {
             if (App.session && App.session.permissions) {
               const granted = new Set(App.session.permissions);
@@ -27,7 +27,7 @@ enum ConsoleEditor {
                 can: function (name) { return granted.has(name); } });
             }
             if (!callerRequest) {
-              callerRequest = App.get("/v1/whoami").then(function (data) {
+              callerRequest = App.get("/v1/session").then(function (data) {
                 const permissions = new Set(data.permissions || []);
                 return { actor: data.actor, role: data.role, known: true, can: function (name) { return permissions.has(name); } };
               }).catch(function () {
@@ -254,7 +254,6 @@ enum ConsoleEditor {
               facts.append(el("span", { class: "badge", id: "editor-managed-by", text: "managed_by: " + (stored.managed_by || "file") }), " ",
                 el("span", { class: "badge", id: "editor-state", text: paused ? t("jobs.paused") : t("jobs.active") }), " ");
             }
-            if (caller.known) facts.append(el("span", { class: "muted", text: t("editor.signedInAs") + " " + caller.actor + " (" + caller.role + ")" }));
             root.append(facts);
             if (fromFile) {
               root.append(el("p", { class: "notice", id: "editor-readonly", text: t("editor.fromFile") }));

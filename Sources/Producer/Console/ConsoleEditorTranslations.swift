@@ -5,7 +5,6 @@ enum ConsoleEditorTranslations {
         Object.assign(window.I18N.en, {
           "editor.new": "New job", "editor.newTitle": "New job", "editor.title": "Job", "editor.edit": "Edit",
           "editor.view": "View", "editor.back": "Back to jobs", "editor.notFound": "No job with this id.",
-          "editor.signedInAs": "Signed in as",
           "editor.fromFile": "This job comes from a job file (managed_by: file), so it is read-only here. Change it in that file and run dify-producer apply. Pause and resume still work.",
           "editor.noPermission": "Your role may not edit jobs; the job is shown read-only",
           "editor.text": "Job (YAML, as in a job file)", "editor.checking": "Checking…", "editor.valid": "Valid: the job passes the checks of dify-producer validate.",
@@ -32,7 +31,6 @@ enum ConsoleEditorTranslations {
         Object.assign(window.I18N["zh-CN"], {
           "editor.new": "新建任务", "editor.newTitle": "新建任务", "editor.title": "任务", "editor.edit": "编辑",
           "editor.view": "查看", "editor.back": "返回任务列表", "editor.notFound": "没有此 ID 的任务。",
-          "editor.signedInAs": "当前用户",
           "editor.fromFile": "此任务来自任务文件（managed_by: file），在此只读。请修改该文件并执行 dify-producer apply。暂停和恢复仍可使用。",
           "editor.noPermission": "你的角色不能编辑任务，任务以只读方式显示",
           "editor.text": "任务（YAML，与任务文件格式相同）", "editor.checking": "检查中…", "editor.valid": "有效：任务通过了 dify-producer validate 的全部检查。",
