@@ -30,6 +30,21 @@ import Testing
                 inputs:
                   topic: "{{ parent.outputs.topic }} from {{ parent.job_id }} ({{ parent.status }})"
                   mode: plain
+              - id: breaking
+                app: demo
+                schedule:
+                  every: 1h
+                  start: "\(Timestamp.rfc3339(start))"
+                  end: "\(Timestamp.rfc3339(start))"
+                inputs: {topic: beta, fail: "yes", mode: plain}
+                on_success: [report]
+                on_failure: [pager]
+              - id: pager
+                app: demo
+                schedule: {}
+                inputs:
+                  topic: '{{ parent.job_id }} {{ parent.status }}: {{ parent.error | default: "no message" | truncate: 30 }}'
+                  mode: plain
             """, openOnLoopback: true)
         try await cluster.createTopics(config: config)
         let store = cluster.directory.appendingPathComponent("records.db").path
@@ -37,8 +52,8 @@ import Testing
         let producer = try cluster.startProducer(config: config, environment: ["DIFY_SCHEDULER__PRODUCER__STORE": "sqlite:\(store)"])
         try await worker.waitForLog("partition assigned")
 
-        let results = try await cluster.waitForResults("results of extract and report", timeout: .seconds(60)) { results in
-            results.contains { $0.jobID == "extract" } && results.contains { $0.jobID == "report" }
+        let results = try await cluster.waitForResults("results of extract, report, breaking and pager", timeout: .seconds(60)) { results in
+            ["extract", "report", "breaking", "pager"].allSatisfy { id in results.contains { $0.jobID == id } }
         }
         let parent = try #require(results.first { $0.jobID == "extract" })
         let child = try #require(results.first { $0.jobID == "report" })
@@ -60,6 +75,16 @@ import Testing
         #expect(child.parentJobID == "extract")
         #expect(child.triggerID == TriggerID.chained(parentTriggerID: parent.triggerID, childJobID: "report"))
         #expect(results.filter { $0.jobID == "report" }.count == 1)
+
+        // A failed parent starts its on_failure child only, which sees the error.
+        let broken = try #require(results.first { $0.jobID == "breaking" })
+        let pager = try #require(results.first { $0.jobID == "pager" })
+        #expect(broken.status == .failed)
+        #expect(pager.parentTriggerID == broken.triggerID)
+        let pagerTopic = pager.inputs?["topic"]?.stringValue ?? ""
+        #expect(pagerTopic.hasPrefix("breaking failed: "))
+        #expect(pagerTopic.hasSuffix("…"))
+        #expect(!results.contains { $0.jobID == "report" && $0.parentTriggerID == broken.triggerID })
 
         // The chain trigger and its emitted event name the parent.
         let trigger = try #require(try await cluster.triggers().first { $0.id == child.triggerID })

@@ -56,7 +56,7 @@ final class ConsoleBrowser: Sendable {
     ///
     /// - Throws: ``ProcessError`` with the script's output when it fails or hangs.
     func check(
-        baseURL: String, plan: [String: String], screenshots: URL, script text: String = ConsoleBrowser.script, timeout: Duration = .seconds(180)
+        baseURL: String, plan: [String: String], screenshots: URL, timeout: Duration = .seconds(180), script text: String = ConsoleBrowser.script
     ) async throws -> [String: Any] {
         let script = ManagedProcess.outputDirectory.appendingPathComponent("\(name)_devtools.py")
         try text.write(to: script, atomically: true, encoding: .utf8)

@@ -65,7 +65,7 @@ import FoundationNetworking
             "developer_token": TestTokens.token(for: TestTokens.name(of: .developer)), "admin_token": TestTokens.token(for: "alice"),
             "viewer_token": TestTokens.token(for: TestTokens.name(of: .viewer)),
         ]
-        let report = try await browser.check(baseURL: base, plan: plan, screenshots: shots, script: ConsoleBrowser.program(Self.steps), timeout: .seconds(300))
+        let report = try await browser.check(baseURL: base, plan: plan, screenshots: shots, timeout: .seconds(300), script: ConsoleBrowser.program(Self.steps))
         let checks = report["checks"] as? [String: Any] ?? [:]
 
         #expect(report["failure"] == nil, "\(report["failure"] ?? "")")

@@ -22,7 +22,9 @@ import FoundationNetworking
         var allowedStatus: Int
     }
 
-    /// In the order they are called for each role: the job's delete and the session routes come last.
+    /// In the order they are called for each role: the job's delete and the session routes come
+    /// last. `{run}` is unique to each test run, because the records store in the working
+    /// directory outlives a run and a stop request makes its trigger known there.
     static let endpoints: [Endpoint] = [
         Endpoint(method: "GET", path: "/healthz", permission: nil, allowedStatus: 200),
         Endpoint(method: "GET", path: "/readyz", permission: nil, allowedStatus: 200),
@@ -38,6 +40,10 @@ import FoundationNetworking
         Endpoint(method: "POST", path: "/v1/jobs/{id}/trigger", body: ["inputs": ["topic": "matrix"]], permission: .trigger, allowedStatus: 202),
         Endpoint(method: "POST", path: "/v1/jobs/{id}/backfill",
                  body: ["from": "2026-01-01T00:00:00Z", "to": "2026-01-01T02:00:00Z"], permission: .backfill, allowedStatus: 202),
+        Endpoint(method: "POST", path: "/v1/jobs/{id}/cancel-queued", body: ["note": "matrix"], permission: .controlRuns, allowedStatus: 202),
+        Endpoint(method: "GET", path: "/v1/runs/m-{id}-{run}/control", permission: .read, allowedStatus: 404),
+        Endpoint(method: "POST", path: "/v1/runs/m-{id}-{run}/stop", body: ["app": "demo"], permission: .controlRuns, allowedStatus: 202),
+        Endpoint(method: "POST", path: "/v1/runs/m-{id}-{run}/rerun", body: ["inputs": ["topic": "matrix"]], permission: .trigger, allowedStatus: 404),
         Endpoint(method: "POST", path: "/v1/settings", permission: .administer, allowedStatus: 404),
         Endpoint(method: "DELETE", path: "/v1/jobs/{id}", permission: .editJobs, allowedStatus: 200),
         Endpoint(method: "GET", path: "/v1/session", permission: .read, allowedStatus: 200),
@@ -50,9 +56,9 @@ import FoundationNetworking
     /// What each role may do, written out here rather than read from ``AccessRole``, so that a
     /// change of the role table fails this test.
     static let allowed: [AccessRole: Set<AccessPermission>] = [
-        .admin: [.read, .editJobs, .pauseResume, .trigger, .backfill, .administer],
-        .developer: [.read, .editJobs, .pauseResume, .trigger, .backfill],
-        .operator: [.read, .pauseResume, .trigger],
+        .admin: [.read, .editJobs, .pauseResume, .trigger, .backfill, .controlRuns, .administer],
+        .developer: [.read, .editJobs, .pauseResume, .trigger, .backfill, .controlRuns],
+        .operator: [.read, .pauseResume, .trigger, .controlRuns],
         .viewer: [.read],
     ]
 
@@ -82,6 +88,7 @@ import FoundationNetworking
             ("forged session", ["Cookie": "dify_scheduler_session=\(String(repeating: "ab", count: 32))", "X-CSRF-Token": "x"], nil, nil),
         ]
 
+        let runTag = UUID().uuidString.prefix(8).lowercased()
         var failures: [String] = []
         for caller in callers {
             let id = "matrix-\(caller.label.replacingOccurrences(of: " ", with: "-"))"
@@ -89,7 +96,7 @@ import FoundationNetworking
             #expect(setup.status == 201, "setting up \(id): \(setup.body)")
 
             for endpoint in Self.endpoints {
-                let path = endpoint.path.replacingOccurrences(of: "{id}", with: id)
+                let path = endpoint.path.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{run}", with: runTag)
                 let body = endpoint.body.map { Self.substitute($0, id: id) }
                 let reply = try await client.send(endpoint.method, path, body: body, headers: caller.headers)
                 let expected: Int
@@ -130,7 +137,7 @@ import FoundationNetworking
         // The token's name is the actor of each change, including those the job's owner applies.
         let developer = TestTokens.name(of: .developer)
         let events = try await cluster.events().filter { $0.jobID?.hasPrefix("matrix-developer") == true }
-        for type in [EventType.jobCreated, .jobUpdated, .jobPaused, .jobResumed, .jobTriggered, .jobBackfilled, .jobDeleted] {
+        for type in [EventType.jobCreated, .jobUpdated, .jobPaused, .jobResumed, .jobTriggered, .jobBackfilled, .runStopRequested, .jobDeleted] {
             _ = try await cluster.waitForEvent("\(type.rawValue) by \(developer)") { $0.type == type && $0.actor == developer }
         }
         #expect(!events.contains { $0.actor == "loopback" })

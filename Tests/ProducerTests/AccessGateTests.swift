@@ -29,6 +29,8 @@ import Testing
         ("POST", "/v1/jobs/preview", .editJobs),
         ("POST", "/v1/jobs/a/pause", .pauseResume), ("POST", "/v1/jobs/a/resume", .pauseResume),
         ("POST", "/v1/jobs/a/trigger", .trigger), ("POST", "/v1/jobs/a/backfill", .backfill),
+        ("POST", "/v1/jobs/a/cancel-queued", .controlRuns), ("POST", "/v1/runs/t-1/stop", .controlRuns),
+        ("POST", "/v1/runs/t-1/rerun", .trigger), ("GET", "/v1/runs/t-1/control", .read),
         ("POST", "/v1/settings", .administer), ("PATCH", "/v1/jobs/a", .administer), ("POST", "/healthz", .administer),
         ("GET", "/console/runs", nil), ("GET", "/console/app.js", nil), ("POST", "/console", .administer),
         ("POST", "/v1/session", nil), ("GET", "/v1/session", .read), ("DELETE", "/v1/session", .read), ("GET", "/consoles", .read), ("POST", "/v1/jobs//trigger", .administer),

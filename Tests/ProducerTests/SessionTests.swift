@@ -79,7 +79,7 @@ import Testing
         let whoami = await server.send("GET", "/v1/session", headers: Self.cookieHeader(cookie!))
         #expect(whoami.status == 200)
         #expect(Self.json(whoami)["csrf_token"]?.stringValue == csrf)
-        #expect(Self.json(whoami)["permissions"] == ["read", "edit_jobs", "pause_resume", "trigger", "backfill"])
+        #expect(Self.json(whoami)["permissions"] == ["read", "edit_jobs", "pause_resume", "trigger", "control_runs", "backfill"])
     }
 
     @Test func secureBehindTLS() async throws {

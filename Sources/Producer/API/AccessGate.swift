@@ -41,6 +41,9 @@ struct AccessGate: Sendable {
         rule("POST", "/v1/jobs/{id}/resume", .pauseResume),
         rule("POST", "/v1/jobs/{id}/trigger", .trigger),
         rule("POST", "/v1/jobs/{id}/backfill", .backfill),
+        rule("POST", "/v1/jobs/{id}/cancel-queued", .controlRuns),
+        rule("POST", "/v1/runs/{trigger_id}/stop", .controlRuns),
+        rule("POST", "/v1/runs/{trigger_id}/rerun", .trigger),
     ]
 
     let authenticator: Authenticator

@@ -19,6 +19,7 @@ struct ControlAPI: Sendable {
         "v", "id", "app", "kind", "schedule", "inputs", "query", "conversation", "user", "response_mode", "timeout", "retry",
         "overlap", "misfire", "misfire_threshold", "catchup_window", "max_catchup", "max_delay", "priority", "expected_tokens",
         "alerts", "store_io", "managed_by", "labels", "owner", "description", "cleanup", "on_success", "on_failure",
+        "deliver",
     ]
 
     /// Adds the API's routes to `router`.
@@ -253,7 +254,7 @@ struct ControlAPI: Sendable {
 
     // MARK: - Helpers
 
-    private func existingJob(_ id: String) async throws -> Job {
+    func existingJob(_ id: String) async throws -> Job {
         guard JobValidator.isValidID(id) else {
             throw HTTPError.badRequest("\"\(id)\" is not a valid job id: use 1-128 letters, digits, '.', '_' or '-'", field: "id")
         }
@@ -333,7 +334,7 @@ struct ControlAPI: Sendable {
         }
     }
 
-    private func optionalObject(_ request: HTTPRequest) throws -> [String: JSONValue] {
+    func optionalObject(_ request: HTTPRequest) throws -> [String: JSONValue] {
         guard !request.body.isEmpty else { return [:] }
         guard case .object(let members) = try request.jsonBody() else {
             throw HTTPError.badRequest("the body must be a JSON object", field: "body")
@@ -351,7 +352,7 @@ struct ControlAPI: Sendable {
         return date
     }
 
-    private func publish(_ event: ScheduleEvent) async {
+    func publish(_ event: ScheduleEvent) async {
         do {
             try await context.publisher.publish(event: event)
         } catch {

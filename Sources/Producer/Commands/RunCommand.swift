@@ -13,6 +13,7 @@ enum RunCommand {
         [
             ControlAPI(context: context),
             RecordsComponent(records: records),
+            RunControlAPI(context: context, store: records.store),
         ]
     }
 
@@ -53,7 +54,7 @@ enum RunCommand {
                 handler: gate.guarding(router.handler))
 
             // Stopped in reverse: the HTTP server first, the scheduler last.
-            let notifier = configuration.channels.isEmpty ? nil : NotifierService(configuration: configuration, logger: logger)
+            let notifier = configuration.channels.isEmpty ? nil : NotifierService(configuration: configuration, logger: logger, registry: context.registry)
             let services: [any Service] = [scheduling] + components.flatMap { $0.services() } + (notifier.map { [$0] } ?? []) + [server]
             let reloader = ConfigurationReloader(paths: options.all("config"), initial: configuration, logger: logger)
             ProducerReload.register(on: reloader, authenticator: authenticator, context: context, notifier: notifier, logger: logger)

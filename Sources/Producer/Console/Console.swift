@@ -33,6 +33,7 @@ enum Console {
         router.get("/console/chains.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleChains.script) }
         router.get("/console/signin.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleSignIn.script) }
         router.get("/console/signin.css") { _, _ in asset("text/css; charset=utf-8", ConsoleSignIn.styles) }
+        router.get("/console/run-control.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleRunControl.text) }
         router.get("/console/vendor/chart.js") { _, _ in
             for path in chartPaths {
                 if let data = FileManager.default.contents(atPath: path) {

@@ -16,6 +16,7 @@ enum ConsoleAssets {
         <script src="/console/views.js" defer></script>
         <script src="/console/chains.js" defer></script>
         <script src="/console/signin.js" defer></script>
+        <script src="/console/run-control.js" defer></script>
         </head>
         <body>
         <header>

@@ -11,7 +11,7 @@ enum ConsoleViews {
           const EVENT_TYPES = ["emitted", "misfired", "skipped_overlap", "throttled", "expired", "rejected", "duplicate",
             "retry_scheduled", "run_started", "run_adopted", "run_finished", "zombie", "stop_requested", "alert_sent",
             "alert_failed", "job_created", "job_updated", "job_deleted", "job_rejected", "job_paused", "job_resumed",
-            "job_triggered", "job_backfilled"];
+            "job_triggered", "job_backfilled", "run_stop_requested", "rerun_triggered", "output_delivered", "output_failed"];
 
           // MARK: filter controls
           function select(name, label, options, value, anyLabel) {
@@ -276,10 +276,12 @@ enum ConsoleViews {
             try {
               run = await App.get("/v1/runs/" + encodeURIComponent(id));
             } catch (error) {
+              if (error.status === 404 && App.runControl && await App.runControl.pending(root, id)) return;
               root.append(el("p", { class: "notice error", text: error.status === 404 ? t("run.notFound") : error.message }));
               return;
             }
             root.append(el("h1", {}, t("run.title") + " ", App.status(run.status)));
+            if (App.runControl) root.append(await App.runControl.finished(run));
             const fact = function (label, value) { return [el("dt", { text: t(label) }), el("dd", {}, value === undefined || value === null ? "–" : value)]; };
             root.append(el("h2", { text: t("run.basic") }), el("dl", { class: "facts", id: "run-facts" },
               fact("col.trigger", run.trigger_id), fact("col.job", run.job_id), fact("col.app", run.app),

@@ -29,17 +29,27 @@ struct ChannelSender: Sendable {
 
     /// Sends `notice` to `target`, retrying up to the channel's attempts.
     func deliver(_ notice: AlertNotice, to target: ChannelDirectory.Target, now: @Sendable () -> Date = Date.init) async -> Outcome {
-        let started = ContinuousClock.now
-        let channel = target.channel
         var notice = notice
         notice.mentions = target.mentions
+        let channel = target.channel
+        return await Self.retrying(channel, now: now) { [notice] time in
+            try Self.attemptBlocking(notice, channel: channel, now: time)
+        }
+    }
+
+    /// Makes attempts of `send` until one succeeds, a failure is not retryable, or the
+    /// channel's attempts are used up, with exponential backoff and full jitter in between.
+    static func retrying(
+        _ channel: ChannelDirectory.Channel, now: @Sendable () -> Date = Date.init, _ send: @escaping @Sendable (Date) throws -> Void
+    ) async -> Outcome {
+        let started = ContinuousClock.now
         var backoff = channel.initialBackoffMilliseconds
         var attempt = 0
         var lastFailure: AttemptFailure?
         while attempt < max(1, channel.maxAttempts) {
             attempt += 1
             do {
-                try await Self.attempt(notice, channel: channel, now: now())
+                try await Self.attempt(now(), send)
                 return Outcome(delivered: true, attempts: attempt, error: nil, status: nil, elapsedMilliseconds: started.elapsedMilliseconds)
             } catch let failure as AttemptFailure {
                 lastFailure = failure
@@ -59,51 +69,62 @@ struct ChannelSender: Sendable {
 
     /// One attempt, on a thread of its own because libcurl blocks: Dispatch's global queue is
     /// as wide as the machine has cores, so a few hung receivers would hold every delivery.
-    static func attempt(_ notice: AlertNotice, channel: ChannelDirectory.Channel, now: Date) async throws {
+    static func attempt(_ now: Date, _ send: @escaping @Sendable (Date) throws -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let thread = Thread {
-                continuation.resume(with: Result { try attemptBlocking(notice, channel: channel, now: now) })
+                continuation.resume(with: Result { try send(now) })
             }
-            thread.name = "alert-delivery"
+            thread.name = "channel-delivery"
             thread.stackSize = 1 << 20
             thread.start()
         }
     }
 
     static func attemptBlocking(_ notice: AlertNotice, channel: ChannelDirectory.Channel, now: Date) throws {
-        let transfer = try CurlTransfer()
         let settings = channel.settings
         if settings.isEmail {
             let mail = EmailMessage.build(channel: settings, channelName: channel.name, notice: notice)
             guard !mail.to.isEmpty else {
                 throw AttemptFailure(message: "the email channel has no recipients: set to: or name contacts with an email", retryable: false)
             }
-            do {
-                try transfer.sendMail(
-                    host: settings.host ?? "localhost", port: settings.port ?? 587, starttls: settings.starttls ?? true,
-                    username: settings.username, password: channel.secrets.password, from: mail.from, recipients: mail.to,
-                    message: mail.rendered(date: now), connectTimeoutMilliseconds: channel.connectTimeoutMilliseconds,
-                    timeoutMilliseconds: channel.timeoutMilliseconds, caFile: settings.caFile)
-            } catch let failure as CurlTransfer.Failure {
-                // Login and recipient refusals (libcurl 67, 55 after a 5xx reply) do not heal by retrying.
-                throw AttemptFailure(message: "SMTP: \(failure)", retryable: ![67].contains(failure.code))
-            }
+            try sendMail(mail, channel: channel, now: now)
             return
         }
         guard let url = channel.secrets.webhookURL else {
             throw AttemptFailure(message: "the channel has no webhook URL", retryable: false)
         }
-        let request = ChannelRequest.build(channel: settings, webhookURL: url, secret: channel.secrets.secret, notice: notice, now: now)
+        try post(ChannelRequest.build(channel: settings, webhookURL: url, secret: channel.secrets.secret, notice: notice, now: now), channel: channel)
+    }
+
+    /// Sends one mail through the channel's SMTP server, blocking.
+    static func sendMail(_ mail: EmailMessage, channel: ChannelDirectory.Channel, now: Date) throws {
+        let settings = channel.settings
+        let transfer = try CurlTransfer()
+        do {
+            try transfer.sendMail(
+                host: settings.host ?? "localhost", port: settings.port ?? 587, starttls: settings.starttls ?? true,
+                username: settings.username, password: channel.secrets.password, from: mail.from, recipients: mail.to,
+                message: mail.rendered(date: now), connectTimeoutMilliseconds: channel.connectTimeoutMilliseconds,
+                timeoutMilliseconds: channel.timeoutMilliseconds, caFile: settings.caFile)
+        } catch let failure as CurlTransfer.Failure {
+            // Login and recipient refusals (libcurl 67, 55 after a 5xx reply) do not heal by retrying.
+            throw AttemptFailure(message: "SMTP: \(failure)", retryable: ![67].contains(failure.code))
+        }
+    }
+
+    /// Posts one request to a chat or webhook channel and checks the answer, blocking.
+    static func post(_ request: ChannelRequest, channel: ChannelDirectory.Channel) throws {
+        let transfer = try CurlTransfer()
         let response: CurlTransfer.Response
         do {
             response = try transfer.post(
                 url: request.url, headers: request.headers, body: request.body,
                 connectTimeoutMilliseconds: channel.connectTimeoutMilliseconds, timeoutMilliseconds: channel.timeoutMilliseconds,
-                caFile: settings.caFile)
+                caFile: channel.settings.caFile)
         } catch let failure as CurlTransfer.Failure {
             throw AttemptFailure(message: failure.description, retryable: true)
         }
-        try check(response, type: settings.type)
+        try check(response, type: channel.settings.type)
     }
 
     /// Error codes in an HTTP 200 answer that mean "too fast, try later".

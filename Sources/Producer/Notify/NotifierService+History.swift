@@ -14,6 +14,7 @@ extension NotifierService {
             try? consumer.commitBlocking()
             state.withLock { state in
                 state.progress.drop(partitions: partitions.filter { $0.topic == topics.alerts }.map(\.partition))
+                state.resultProgress.drop(partitions: partitions.filter { $0.topic == topics.results }.map(\.partition))
                 state.assigned.subtract(partitions)
                 if partitions.contains(KafkaTopicPartition(topic: topics.alerts, partition: 0)) {
                     state.ownsAppRules = false
@@ -66,7 +67,8 @@ extension NotifierService {
                 }
             }
         }
-        logger.info("notifier took over partitions", ["partitions": partitions.map(\.description).joined(separator: ","), "replayed": "\(replayed)"])
+        let delivered = rebuildDeliveries(partitions, consumer: consumer, reader: reader)
+        logger.info("notifier took over partitions", ["partitions": partitions.map(\.description).joined(separator: ","), "replayed": "\(replayed)", "deliveries": "\(delivered)"])
     }
 
     private func replay(_ result: RunResult) {

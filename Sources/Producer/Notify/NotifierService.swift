@@ -24,6 +24,10 @@ final class NotifierService: Service {
     /// The configuration and channel directory, replaced together by ``prepareReload(_:)``.
     let reloadable: Mutex<(configuration: Configuration, directory: ChannelDirectory?)>
     private let jobs: JobLookup
+    /// The job registry, read for the `deliver` block of jobs made through the API or the console.
+    let registry: JobRegistry?
+    /// One delivery at a time per channel, so parts of different outputs do not interleave.
+    let channelTurns = ChannelTurns()
     let logger: Logger
     let environment: [String: String]
     private let stopSignal = FirstOutcome<Void>()
@@ -36,6 +40,12 @@ final class NotifierService: Service {
         var suppressor: AlertSuppressor
         var limiter = ChannelRateLimiter(limits: [:])
         var progress = OffsetProgress()
+        /// Results partitions' offsets, stored only once their deliveries have outcomes.
+        var resultProgress = OffsetProgress()
+        /// Trigger id and channel of each output delivered or being delivered.
+        var deliveries = RecentIDs(capacity: 100_000)
+        /// Jobs of each `jobs` partition as last read from the registry.
+        var registryJobs: [Int: RegistrySnapshot] = [:]
         /// Scheduled instants of recent runs by trigger id, for alerts that lack one.
         var scheduled: [String: Date] = [:]
         var scheduledOrder: [String] = []
@@ -55,9 +65,10 @@ final class NotifierService: Service {
         }
     }
 
-    init(configuration: Configuration, logger: Logger, jobs: JobLookup? = nil,
+    init(configuration: Configuration, logger: Logger, jobs: JobLookup? = nil, registry: JobRegistry? = nil,
          environment: [String: String] = ProcessInfo.processInfo.environment, appRuleInterval: Duration = .seconds(15)) {
         reloadable = Mutex((configuration, nil))
+        self.registry = registry
         let configured = Dictionary(configuration.jobs.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         self.jobs = jobs ?? { configured[$0] }
         self.logger = logger.with(["component": "notifier"])
@@ -102,10 +113,10 @@ final class NotifierService: Service {
             }
             do {
                 for try await message in consumer.messages() {
+                    let current = reloadable.withLock { $0.directory } ?? directory
                     if message.topic == topics.results {
-                        await handleResult(message, consumer: consumer, publisher: publisher)
+                        await handleResult(message, consumer: consumer, publisher: publisher, directory: current, group: &group)
                     } else if message.topic == topics.alerts {
-                        let current = reloadable.withLock { $0.directory } ?? directory
                         handleAlert(message, consumer: consumer, publisher: publisher, directory: current, sender: sender, group: &group)
                     }
                 }
@@ -129,10 +140,15 @@ final class NotifierService: Service {
         return (configuration.alerts.effectivePolicy(for: Job(id: jobID ?? "-", app: app, schedule: ScheduleSpec())), nil)
     }
 
-    func handleResult(_ message: KafkaMessage, consumer: KafkaConsumer, publisher: TopicPublisher) async {
-        defer { try? consumer.storeOffset(for: message) }
+    /// Raises the result's alerts and starts the deliveries of its output. The offset is
+    /// stored once every delivery of this and earlier results has its event published.
+    func handleResult(
+        _ message: KafkaMessage, consumer: KafkaConsumer, publisher: TopicPublisher, directory: ChannelDirectory,
+        group: inout DiscardingTaskGroup
+    ) async {
         guard let value = message.value, let result = try? MessageCodec.decode(RunResult.self, from: Data(value)) else {
             logger.warning("result not readable, skipped", [LogKey.partition: "\(message.partition)", LogKey.offset: "\(message.offset)"])
+            finishResult(message, consumer: consumer, units: [], publisher: publisher, group: &group)
             return
         }
         let (policy, job) = policy(jobID: result.jobID, app: result.app)
@@ -145,6 +161,32 @@ final class NotifierService: Service {
         }
         for alert in alerts {
             await publishPersistently("alert") { try await publisher.publish(alert: alert) }
+        }
+        let deliveryJob = await currentJob(of: result, partition: message.partition) ?? job
+        let units = deliveryUnits(for: result, job: deliveryJob, directory: directory)
+        finishResult(message, consumer: consumer, units: units, publisher: publisher, group: &group)
+    }
+
+    /// Runs `units` as tasks and stores the result's offset when it and every earlier result
+    /// of its partition are done. A unit stopped by shutdown leaves the offset unstored.
+    private func finishResult(
+        _ message: KafkaMessage, consumer: KafkaConsumer, units: [DeliveryUnit], publisher: TopicPublisher,
+        group: inout DiscardingTaskGroup
+    ) {
+        let store: @Sendable (Int64?) -> Void = { offset in
+            if let offset { try? consumer.storeOffset(topic: message.topic, partition: message.partition, offset: offset) }
+        }
+        state.withLock { $0.resultProgress.begin(partition: message.partition, offset: message.offset, units: units.count) }
+        guard !units.isEmpty else {
+            store(state.withLock { $0.resultProgress.finish(partition: message.partition, offset: message.offset) })
+            return
+        }
+        for unit in units {
+            group.addTask { [self] in
+                guard let event = await unit() else { return }
+                await publishPersistently("event") { try await publisher.publish(event: event) }
+                store(state.withLock { $0.resultProgress.finish(partition: message.partition, offset: message.offset) })
+            }
         }
     }
 

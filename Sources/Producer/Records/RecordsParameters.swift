@@ -108,6 +108,7 @@ struct RecordsParameters {
         (query.from, query.to) = try optionalTimeRange()
         query.triggerID = text("trigger_id")
         query.workflowRunID = text("workflow_run_id")
+        query.rerunOf = text("rerun_of")
         query.jobSearch = text("q")
         query.limit = try integer("limit", default: 50, range: 1...RunQuery.maxLimit) ?? 50
         query.cursor = try cursor()

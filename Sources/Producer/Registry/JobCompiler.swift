@@ -14,6 +14,7 @@ struct JobCompiler: Sendable {
         self.validator = JobValidator(
             knownApps: configuration.apps.isEmpty ? nil : Set(configuration.apps.keys),
             knownCalendars: Set(configuration.calendars.keys),
+            knownChannels: Set(configuration.channels.keys),
             scheduleCheck: { _ in [] })
     }
 

@@ -1,7 +1,8 @@
 /// A role an API token grants; each role allows a fixed set of ``AccessPermission``s.
 ///
 /// `admin` may do everything, including operations no narrower role lists (settings);
-/// `developer` manages jobs; `operator` reads everything, triggers, pauses and resumes;
+/// `developer` manages jobs; `operator` reads everything, triggers, re-runs, pauses and
+/// resumes, stops runs and cancels queued triggers;
 /// `viewer` reads only.
 public enum AccessRole: String, Sendable, Hashable, CaseIterable, Codable {
     case admin, developer, `operator`, viewer
@@ -10,8 +11,8 @@ public enum AccessRole: String, Sendable, Hashable, CaseIterable, Codable {
     public var permissions: Set<AccessPermission> {
         switch self {
         case .admin: Set(AccessPermission.allCases)
-        case .developer: [.read, .editJobs, .pauseResume, .trigger, .backfill]
-        case .operator: [.read, .pauseResume, .trigger]
+        case .developer: [.read, .editJobs, .pauseResume, .trigger, .backfill, .controlRuns]
+        case .operator: [.read, .pauseResume, .trigger, .controlRuns]
         case .viewer: [.read]
         }
     }
@@ -34,8 +35,10 @@ public enum AccessPermission: String, Sendable, Hashable, CaseIterable {
     case editJobs = "edit_jobs"
     /// Pause and resume jobs.
     case pauseResume = "pause_resume"
-    /// Trigger a job now.
+    /// Trigger a job now, or re-run a finished run with the same or edited inputs.
     case trigger
+    /// Stop running runs and cancel queued triggers.
+    case controlRuns = "control_runs"
     /// Backfill a job over a time range.
     case backfill
     /// Anything else that changes state, such as settings: admin only.

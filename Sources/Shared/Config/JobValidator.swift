@@ -28,14 +28,18 @@ public struct JobValidator: Sendable {
     public var knownDatabases: Set<String>?
     /// Compiles a job's schedule and returns its problems; set by the schedule engine.
     public var scheduleCheck: @Sendable (Job) -> [JobProblem]
+    /// Names under `channels:`, or nil when the caller has none (a worker's file); `deliver`
+    /// may name only these.
+    public var knownChannels: Set<String>?
 
     public init(
         knownApps: Set<String>? = nil, knownCalendars: Set<String> = [], knownDatabases: Set<String>? = nil,
-        scheduleCheck: (@Sendable (Job) -> [JobProblem])? = nil
+        knownChannels: Set<String>? = nil, scheduleCheck: (@Sendable (Job) -> [JobProblem])? = nil
     ) {
         self.knownApps = knownApps
         self.knownCalendars = knownCalendars
         self.knownDatabases = knownDatabases
+        self.knownChannels = knownChannels
         self.scheduleCheck = scheduleCheck ?? JobValidator.basicScheduleCheck
     }
 
@@ -111,6 +115,10 @@ public struct JobValidator: Sendable {
             problems.append(JobProblem(field: "alerts.on[\(index)]", message: "unknown alert \"\(kind)\": use \(AlertPolicy.knownTriggers.sorted().joined(separator: ", "))"))
         }
 
+        if let deliver = job.deliver {
+            problems += DeliveryValidator(knownChannels: knownChannels).problems(deliver, job: job)
+        }
+
         problems += JobTemplates.problems(in: job)
         problems += chainProblems(in: job)
         problems += scheduleCheck(job)
@@ -171,6 +179,7 @@ struct ConfigurationValidator {
             knownApps: configuration.apps.isEmpty ? nil : Set(configuration.apps.keys),
             knownCalendars: Set(configuration.calendars.keys),
             knownDatabases: configuration.worker.difyDatabases.isEmpty ? nil : Set(configuration.worker.difyDatabases.keys),
+            knownChannels: configuration.channels.isEmpty ? nil : Set(configuration.channels.keys),
             scheduleCheck: JobValidator.defaultScheduleCheck(calendars: configuration.calendars))
         var seen: [String: YAMLMark] = [:]
         for (index, job) in configuration.jobs.enumerated() {

@@ -36,6 +36,8 @@ public struct Job: Codable, Hashable, Sendable {
     public var description: String?
     /// For `kind: dify_cleanup`: what to delete and how fast; `app` names the database.
     public var cleanup: CleanupSettings?
+    /// Where the run's output is sent when the run ends: channels, content and when.
+    public var deliver: DeliverySpec?
     /// Jobs to trigger when a run of this job succeeds (`succeeded` or `partial_succeeded`).
     public var onSuccess: [String]?
     /// Jobs to trigger when a run of this job fails (`failed`, `timed_out`, `expired`, `rejected`).
@@ -51,6 +53,7 @@ public struct Job: Codable, Hashable, Sendable {
         case version = "v"
         case id, app, kind, schedule, inputs, query, conversation, user, timeout, retry, overlap, misfire
         case priority, alerts, labels, owner, description, cleanup
+        case deliver
         case responseMode = "response_mode"
         case misfireThreshold = "misfire_threshold"
         case catchupWindow = "catchup_window"

@@ -44,6 +44,8 @@ public struct RunResult: Codable, Hashable, Sendable {
     /// Set when the worker gave up on a run that may still be going on in Dify.
     public var mayStillRun: Bool?
     public var traceID: String?
+    /// The trigger this run re-runs, copied from the trigger.
+    public var rerunOf: String?
     /// For `source: chain`: the trigger and job of the run whose end started this one.
     public var parentTriggerID: String?
     public var parentJobID: String?
@@ -78,6 +80,7 @@ public struct RunResult: Codable, Hashable, Sendable {
         case traceID = "trace_id"
         case conversationID = "conversation_id"
         case messageID = "message_id"
+        case rerunOf = "rerun_of"
         case parentTriggerID = "parent_trigger_id"
         case parentJobID = "parent_job_id"
     }

@@ -55,6 +55,10 @@ public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
     case stopRequested = "stop_requested"
     case alertSent = "alert_sent"
     case alertFailed = "alert_failed"
+    /// A run's output reached one channel, in `detail.parts` messages.
+    case outputDelivered = "output_delivered"
+    /// A run's output did not reach one channel; `detail.reason` and `detail.error` say why.
+    case outputFailed = "output_failed"
     case jobCreated = "job_created"
     case jobUpdated = "job_updated"
     case jobDeleted = "job_deleted"
@@ -63,6 +67,10 @@ public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
     case jobResumed = "job_resumed"
     case jobTriggered = "job_triggered"
     case jobBackfilled = "job_backfilled"
+    /// Someone asked to stop a running run, cancel a queued trigger, or cancel a job's queued triggers.
+    case runStopRequested = "run_stop_requested"
+    /// Someone re-ran a finished run; the event's trigger is the new one.
+    case rerunTriggered = "rerun_triggered"
 }
 
 /// A fact or a rule outcome that may notify people, published to the `alerts` topic.

@@ -31,6 +31,10 @@ public struct Trigger: Codable, Hashable, Sendable {
     public var policy: TriggerPolicy?
     /// For `type: cancel`: the trigger whose run to stop.
     public var targetTriggerID: String?
+    /// For `type: cancel`: the job whose queued triggers to cancel; runs already started go on.
+    public var targetJobID: String?
+    /// For a re-run: the id of the finished trigger whose run this one repeats.
+    public var rerunOf: String?
     /// Name of the person or system that requested a manual trigger or a cancel.
     public var actor: String?
     /// For `source: chain`: the trigger of the run whose end started this one.
@@ -53,6 +57,8 @@ public struct Trigger: Codable, Hashable, Sendable {
         case notBefore = "not_before"
         case traceID = "trace_id"
         case targetTriggerID = "target_trigger_id"
+        case targetJobID = "target_job_id"
+        case rerunOf = "rerun_of"
         case parentTriggerID = "parent_trigger_id"
         case parentJobID = "parent_job_id"
     }

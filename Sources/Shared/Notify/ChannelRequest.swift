@@ -60,13 +60,18 @@ public struct ChannelRequest: Sendable, Hashable {
                 "isAtAll": .bool(false),
             ]),
         ])
+        return ChannelRequest(url: dingtalkURL(webhookURL: webhookURL, secret: secret, now: now), body: Array(body.compactData()))
+    }
+
+    /// The DingTalk webhook URL with `timestamp` and `sign` added when the robot has a secret.
+    static func dingtalkURL(webhookURL: String, secret: String?, now: Date) -> String {
         var url = webhookURL
         if let secret {
             let timestamp = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
             let sign = ChannelSignature.dingtalk(secret: secret, timestampMilliseconds: timestamp)
             url += (url.contains("?") ? "&" : "?") + "timestamp=\(timestamp)&sign=" + ChannelSignature.queryEscape(sign)
         }
-        return ChannelRequest(url: url, body: Array(body.compactData()))
+        return url
     }
 
     /// WeCom robots take Markdown content of at most 4096 bytes.
@@ -120,12 +125,16 @@ public struct ChannelRequest: Sendable, Hashable {
                 "elements": .array(elements),
             ]),
         ]
-        if let secret {
-            let timestamp = Int64(now.timeIntervalSince1970.rounded(.down))
-            body["timestamp"] = .string(String(timestamp))
-            body["sign"] = .string(ChannelSignature.feishu(secret: secret, timestampSeconds: timestamp))
-        }
+        signFeishu(&body, secret: secret, now: now)
         return ChannelRequest(url: webhookURL, body: Array(JSONValue.object(body).compactData()))
+    }
+
+    /// Adds Feishu's `timestamp` and `sign` fields to a request body when the bot has a secret.
+    static func signFeishu(_ body: inout [String: JSONValue], secret: String?, now: Date) {
+        guard let secret else { return }
+        let timestamp = Int64(now.timeIntervalSince1970.rounded(.down))
+        body["timestamp"] = .string(String(timestamp))
+        body["sign"] = .string(ChannelSignature.feishu(secret: secret, timestampSeconds: timestamp))
     }
 
     static func slack(webhookURL: String, wording: AlertWording, mentions: AlertMentions) -> ChannelRequest {
@@ -163,7 +172,12 @@ public struct ChannelRequest: Sendable, Hashable {
         if let scheduled = notice.scheduledText { payload["scheduled_local"] = .string(scheduled) }
         if !notice.mentions.emails.isEmpty { payload["contacts"] = .array(notice.mentions.emails.map(JSONValue.string)) }
         let body = Array(JSONValue.object(payload).compactData(sortedKeys: true))
+        return ChannelRequest(url: webhookURL, headers: webhookHeaders(channel: channel, secret: secret, body: body, now: now), body: body)
+    }
 
+    /// A generic webhook's headers: the channel's own, the content type, and the signature
+    /// when the channel has a secret.
+    static func webhookHeaders(channel: ChannelSettings, secret: String?, body: [UInt8], now: Date) -> [String: String] {
         var headers = channel.headers ?? [:]
         headers["Content-Type"] = "application/json; charset=utf-8"
         headers["User-Agent"] = "dify-scheduler"
@@ -172,6 +186,6 @@ public struct ChannelRequest: Sendable, Hashable {
             headers["X-Dify-Scheduler-Timestamp"] = String(timestamp)
             headers[channel.signatureHeader ?? "X-Dify-Scheduler-Signature"] = ChannelSignature.webhook(secret: secret, timestampSeconds: timestamp, body: body)
         }
-        return ChannelRequest(url: webhookURL, headers: headers, body: body)
+        return headers
     }
 }

@@ -13,6 +13,8 @@ public struct RunQuery: Sendable, Hashable {
     public var triggerID: String?
     /// Dify's workflow run id.
     public var workflowRunID: String?
+    /// Runs that re-run this trigger id.
+    public var rerunOf: String?
     /// Text that the job id must contain, compared without case.
     public var jobSearch: String?
     public var limit: Int = 50

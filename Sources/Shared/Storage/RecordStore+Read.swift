@@ -4,7 +4,7 @@ extension RecordStore {
     static let runSummaryColumns = """
         trigger_id, job_id, app, kind, status, source, workflow_run_id, sort_at, scheduled_at, emitted_at, \
         started_at, finished_at, queue_delay_ms, run_time_ms, total_tokens, total_price, currency, error_code, \
-        error_message, attempt_count, node_count, worker_id
+        error_message, attempt_count, node_count, worker_id, rerun_of
         """
 
     /// One page of runs matching `query`, newest first unless it asks for oldest first.
@@ -19,6 +19,7 @@ extension RecordStore {
         filter.range("sort_at", from: query.from, to: query.to)
         filter.equal("trigger_id", query.triggerID)
         filter.equal("workflow_run_id", query.workflowRunID)
+        filter.equal("rerun_of", query.rerunOf)
         filter.contains("job_id", query.jobSearch)
         filter.after(query.cursor, time: "sort_at", id: "trigger_id", ascending: query.ascending)
         return try await page(
@@ -27,7 +28,11 @@ extension RecordStore {
         ) { RecordCursor(sortAt: SQLValue.milliseconds($0.sortAt), id: $0.triggerID) }
     }
 
-    /// One run with its detail and top-level nodes, or nil when the store has no run of that trigger id.
+    /// Most re-runs listed in one run's detail; list more with ``RunQuery/rerunOf``.
+    static let maxReruns = 100
+
+    /// One run with its detail, top-level nodes and recorded re-runs, or nil when the store has
+    /// no run of that trigger id.
     public func run(triggerID: String) async throws -> RunRecord? {
         let runSQL = """
             SELECT \(Self.runSummaryColumns), task_id, total_steps, error_retryable, error_node_id, attempts, inputs, \
@@ -35,10 +40,14 @@ extension RecordStore {
             FROM runs WHERE trigger_id = ?
             """
         let nodeSQL = Self.nodeSelect + " WHERE n.trigger_id = ? AND n.parent_node_id IS NULL ORDER BY n.seq"
+        let rerunSQL = "SELECT trigger_id FROM runs WHERE rerun_of = ? ORDER BY sort_at, trigger_id LIMIT \(Self.maxReruns)"
         let childSQL = "SELECT trigger_id, job_id, status, sort_at FROM runs WHERE parent_trigger_id = ? ORDER BY sort_at, trigger_id LIMIT 100"
         let id = SQLValue.text(triggerID)
-        let (runRows, nodeRows, childRows) = try await read { connection in
-            (try connection.query(runSQL, [id]), try connection.query(nodeSQL, [id, id]), try connection.query(childSQL, [id]))
+        let (runRows, nodeRows, rerunRows, childRows) = try await read { connection in
+            (
+                try connection.query(runSQL, [id]), try connection.query(nodeSQL, [id, id]), try connection.query(rerunSQL, [id]),
+                try connection.query(childSQL, [id])
+            )
         }
         guard let row = runRows.first else { return nil }
 
@@ -63,6 +72,7 @@ extension RecordStore {
                 sortAt: child["sort_at"].date ?? Date(timeIntervalSince1970: 0))
         }
         record.nodes = nodeRows.map(Self.node)
+        record.reruns = rerunRows.compactMap { $0["trigger_id"].string }
         return record
     }
 
@@ -169,7 +179,7 @@ extension RecordStore {
             runTimeMilliseconds: row["run_time_ms"].int64, totalTokens: row["total_tokens"].int64,
             totalPrice: row["total_price"].double, currency: row["currency"].string, errorCode: row["error_code"].string,
             errorMessage: row["error_message"].string, attemptCount: Int(row["attempt_count"].int64 ?? 1),
-            nodeCount: Int(row["node_count"].int64 ?? 0), workerID: row["worker_id"].string)
+            nodeCount: Int(row["node_count"].int64 ?? 0), workerID: row["worker_id"].string, rerunOf: row["rerun_of"].string)
     }
 
     static func node(_ row: SQLRow) -> NodeRecord {

@@ -58,6 +58,7 @@ struct RecordRows: Sendable {
         "total_tokens", "total_price", "currency", "total_steps", "error_code", "error_message",
         "error_retryable", "error_node_id", "attempt_count", "attempts", "inputs", "outputs", "answer",
         "io_truncated", "node_count", "worker_id", "stopped_by", "may_still_run", "trace_id", "recorded_at",
+        "rerun_of",
         "parent_trigger_id", "parent_job_id",
     ]
     static let nodeColumns = [
@@ -171,7 +172,7 @@ struct RecordRows: Sendable {
             SQLValue(result.error?.nodeID), .integer(Int64(attemptCount)), SQLValue(attempts),
             SQLValue(inputs?.text), SQLValue(outputs?.text), SQLValue(answer), SQLValue(truncated),
             .integer(Int64(result.nodes?.count ?? 0)), SQLValue(result.workerID), SQLValue(result.stoppedBy),
-            SQLValue(result.mayStillRun), SQLValue(result.traceID), recordedAt,
+            SQLValue(result.mayStillRun), SQLValue(result.traceID), recordedAt, SQLValue(result.rerunOf),
             SQLValue(result.parentTriggerID), SQLValue(result.parentJobID),
         ]
     }

@@ -26,6 +26,8 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var attemptCount: Int
     public var nodeCount: Int
     public var workerID: String?
+    /// The trigger this run re-runs.
+    public var rerunOf: String?
 
     // Detail fields.
     public var taskID: String?
@@ -43,6 +45,8 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var traceID: String?
     /// The top-level nodes of the trace; nodes inside iterations and loops are read per round.
     public var nodes: [NodeRecord]?
+    /// Trigger ids of the recorded re-runs of this run, oldest first; a re-run is recorded once it ends.
+    public var reruns: [String]?
     /// For a chained run: the trigger and job of the run whose end started it.
     public var parentTriggerID: String?
     public var parentJobID: String?
@@ -50,7 +54,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var children: [RunLink]?
 
     enum CodingKeys: String, CodingKey {
-        case app, kind, status, source, currency, attempts, inputs, outputs, answer, nodes
+        case app, kind, status, source, currency, attempts, inputs, outputs, answer, nodes, reruns
         case triggerID = "trigger_id"
         case jobID = "job_id"
         case workflowRunID = "workflow_run_id"
@@ -76,6 +80,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
         case stoppedBy = "stopped_by"
         case mayStillRun = "may_still_run"
         case traceID = "trace_id"
+        case rerunOf = "rerun_of"
         case parentTriggerID = "parent_trigger_id"
         case parentJobID = "parent_job_id"
         case children

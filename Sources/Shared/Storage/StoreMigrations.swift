@@ -131,7 +131,11 @@ enum StoreMigrations {
             "CREATE INDEX alerts_by_time ON alerts (time, id)",
             "CREATE INDEX alerts_by_job ON alerts (job_id, time)",
         ]),
-        Migration(version: 2, name: "link chained runs to their parent run", statements: [
+        Migration(version: 2, name: "add the re-run link to runs", statements: [
+            "ALTER TABLE runs ADD COLUMN rerun_of TEXT",
+            "CREATE INDEX runs_by_rerun_of ON runs (rerun_of)",
+        ]),
+        Migration(version: 3, name: "link chained runs to their parent run", statements: [
             "ALTER TABLE runs ADD COLUMN parent_trigger_id TEXT",
             "ALTER TABLE runs ADD COLUMN parent_job_id TEXT",
             "CREATE INDEX runs_by_parent ON runs (parent_trigger_id)",

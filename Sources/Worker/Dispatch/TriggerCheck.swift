@@ -49,7 +49,14 @@ enum TriggerCheck {
             return rejection("invalid", "id must be 1 to \(maxIDLength) characters")
         }
         if trigger.effectiveType == .cancel {
-            return trigger.targetTriggerID == nil ? rejection("invalid", "a cancel message needs target_trigger_id") : nil
+            switch (trigger.targetTriggerID, trigger.targetJobID) {
+            case (nil, nil):
+                return rejection("invalid", "a cancel message needs target_trigger_id (one trigger) or target_job_id (the job's queued triggers)")
+            case (.some, .some):
+                return rejection("invalid", "a cancel message names either target_trigger_id or target_job_id, not both")
+            default:
+                return nil
+            }
         }
         if trigger.effectiveKind == .difyCleanup {
             guard databases.contains(trigger.app) else {

@@ -63,6 +63,11 @@ actor TriggerDispatcher {
     /// Attempt numbers of triggers waiting in a lane or for their `not_before`, by trigger id,
     /// to catch duplicates.
     private var waitingIDs: [String: Int] = [:]
+    /// Triggers waiting for their `not_before` (pending retries), by trigger id.
+    private var delayed: [String: QueuedTrigger] = [:]
+    /// Who asked to stop each running trigger, by trigger id, so that a retry of it published
+    /// before the stop took effect is cancelled when it arrives.
+    private var stopRequests: [String: String] = [:]
     var draining = false
 
     init(
@@ -104,6 +109,9 @@ actor TriggerDispatcher {
     /// committed), while runs in flight go on and publish their results.
     func revoke(partition: Int) {
         partitions[partition] = nil
+        // The new owner reads these again; dropping them here keeps a later cancel from
+        // publishing a second result for them.
+        delayed = delayed.filter { $0.value.partition != partition }
         for name in lanes.keys {
             let dropped = lanes[name]!.remove { $0.partition == partition }
             for queued in dropped { waitingIDs[queued.trigger.id] = nil }
@@ -147,7 +155,9 @@ actor TriggerDispatcher {
         switch duplicateCheck(trigger) {
         case .run(let adopt):
             let queued = QueuedTrigger(trigger: trigger, partition: message.partition, offset: message.offset, receivedAt: Date(), adopt: adopt)
-            if trigger.effectiveKind == .difyCleanup, let cleanup {
+            if let actor = stopRequests.removeValue(forKey: trigger.id) {
+                await dropCancelled(queued, actor: actor)
+            } else if trigger.effectiveKind == .difyCleanup, let cleanup {
                 startCleanup(queued, runner: cleanup)
             } else if let notBefore = trigger.notBefore, notBefore > Date(), adopt == nil {
                 delay(queued, until: notBefore)
@@ -238,32 +248,75 @@ actor TriggerDispatcher {
         finish(partition: message.partition, offset: message.offset)
     }
 
-    /// Stops the run of the target trigger, or drops it from its queue with a `stopped` result.
+    /// Applies a cancel message: stops the target trigger's run, or drops the target trigger (or
+    /// every waiting trigger of the target job) from its queue with a `stopped` result.
+    ///
+    /// Triggers and cancel messages of one app share a partition, so every trigger published
+    /// before the cancel has been read by the time it arrives. A dropped trigger never reaches Dify.
     private func cancel(_ control: Trigger, message: KafkaMessage) async {
         let actor = control.actor ?? "cancel message"
+        var dropped: [QueuedTrigger] = []
+        var stopping = false
         if let target = control.targetTriggerID {
             if let entry = running[target] {
+                stopping = true
+                stopRequests[target] = actor
+                logger.notice("stopping a run on request", [LogKey.triggerID: target, "actor": actor])
                 entry.control.requestStop(.cancelled(actor: actor))
             } else {
-                for name in lanes.keys {
-                    for queued in lanes[name]!.remove(where: { $0.trigger.id == target }) {
-                        waitingIDs[queued.trigger.id] = nil
-                        var result = ResultFactory.base(for: queued.trigger, workerID: workerID, settings: executor.settings)
-                        ResultFactory.markStopped(&result, reason: .cancelled(actor: actor), timeout: .zero)
-                        result.finishedAt = Date()
-                        _ = await executor.finish(result, trigger: queued.trigger, partition: queued.partition, log: logger)
-                        finish(partition: queued.partition, offset: queued.offset)
-                    }
-                }
+                dropped = removeWaiting { $0.trigger.id == target }
             }
+        } else if let jobID = control.targetJobID {
+            dropped = removeWaiting { $0.trigger.jobID == jobID }
+        }
+        if !stopping && dropped.isEmpty {
+            logger.info("cancel found no waiting or running trigger", [
+                LogKey.triggerID: control.targetTriggerID ?? "", LogKey.jobID: control.targetJobID ?? "", "actor": actor,
+            ])
+        }
+        updateQueueMetrics()
+
+        for queued in dropped {
+            await dropCancelled(queued, actor: actor)
         }
         finish(partition: message.partition, offset: message.offset)
+    }
+
+    /// Ends a trigger that never started with a cancelled `stopped` result.
+    private func dropCancelled(_ queued: QueuedTrigger, actor: String) async {
+        let trigger = queued.trigger
+        logger.notice("queued trigger cancelled", [LogKey.triggerID: trigger.id, LogKey.jobID: trigger.jobID ?? "", "actor": actor])
+        var state = RunState(triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app, phase: .final, attempt: trigger.effectiveAttempt, workerID: workerID)
+        state.status = .stopped
+        runStates[trigger.id] = state
+        var result = ResultFactory.base(for: trigger, workerID: workerID, settings: executor.settings)
+        ResultFactory.markCancelled(&result, trigger: trigger, actor: actor)
+        _ = await executor.finish(result, trigger: trigger, partition: queued.partition, log: logger)
+        metrics.runs.increment(by: 1, [LogKey.app: trigger.app, LogKey.status: RunStatus.stopped.rawValue])
+        finish(partition: queued.partition, offset: queued.offset)
+    }
+
+    /// Removes and returns the matching triggers that wait in an app queue or for their `not_before`.
+    private func removeWaiting(where matches: (QueuedTrigger) -> Bool) -> [QueuedTrigger] {
+        var removed: [QueuedTrigger] = []
+        for name in lanes.keys {
+            removed += lanes[name]!.remove(where: matches)
+        }
+        for (id, queued) in delayed where matches(queued) {
+            delayed[id] = nil
+            removed.append(queued)
+        }
+        for queued in removed {
+            waitingIDs[queued.trigger.id] = nil
+        }
+        return removed
     }
 
     // MARK: - Queues and starts
 
     private func delay(_ queued: QueuedTrigger, until instant: Date) {
         waitingIDs[queued.trigger.id] = queued.trigger.effectiveAttempt
+        delayed[queued.trigger.id] = queued
         let seconds = max(0, instant.timeIntervalSinceNow)
         Task { [weak self] in
             try? await Task.sleep(for: .seconds(seconds))
@@ -272,6 +325,8 @@ actor TriggerDispatcher {
     }
 
     private func releaseDelayed(_ queued: QueuedTrigger) {
+        // A cancel message removed it meanwhile and published its result.
+        guard delayed.removeValue(forKey: queued.trigger.id) != nil else { return }
         waitingIDs[queued.trigger.id] = nil
         // A revoked partition's delayed trigger is redelivered to the new owner.
         guard !draining, partitions[queued.partition] != nil else { return }
@@ -367,6 +422,7 @@ actor TriggerDispatcher {
         var state = RunState(triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app, phase: .final, attempt: trigger.effectiveAttempt, workerID: workerID)
         switch report {
         case .finished(let result):
+            stopRequests[trigger.id] = nil
             state.status = result.status
             countBudgetUsage(of: result)
             metrics.runs.increment(by: 1, [LogKey.app: app.name, LogKey.status: result.status.rawValue])
@@ -419,6 +475,7 @@ actor TriggerDispatcher {
 
     private func cleanupEnded(_ queued: QueuedTrigger, status: RunStatus) {
         let trigger = queued.trigger
+        stopRequests[trigger.id] = nil
         if running[trigger.id]?.attempt == trigger.effectiveAttempt {
             running[trigger.id] = nil
         }

@@ -12,6 +12,7 @@ enum ResultFactory {
         result.scheduledAt = trigger.scheduledAt
         result.emittedAt = trigger.emittedAt
         result.traceID = trigger.traceID
+        result.rerunOf = trigger.rerunOf
         result.parentTriggerID = trigger.parentTriggerID
         result.parentJobID = trigger.parentJobID
         result.workerID = workerID
@@ -111,6 +112,19 @@ enum ResultFactory {
             result.stoppedBy = "worker shutdown"
             result.error = RunError(code: "stopped", message: "stopped because the worker shut down and its grace period ended", retryable: false)
         }
+    }
+
+    /// Marks the result of a trigger cancelled before it started: `stopped`, by `actor`, with
+    /// the error code `cancelled` that sets it apart from a run stopped in Dify.
+    static func markCancelled(_ result: inout RunResult, trigger: Trigger, actor: String, at instant: Date = Date()) {
+        result.status = .stopped
+        result.stoppedBy = actor
+        result.finishedAt = instant
+        result.attempts = trigger.attempts
+        let message = trigger.effectiveAttempt > 1
+            ? "cancelled by \(actor) while waiting for attempt \(trigger.effectiveAttempt), which was never sent to Dify"
+            : "cancelled by \(actor) while queued; Dify was never called"
+        result.error = RunError(code: "cancelled", message: message, retryable: false)
     }
 
     static func cappedNodes(_ nodes: [NodeTrace], settings: RunExecutor.ExecutionSettings) -> [NodeTrace] {

@@ -166,6 +166,17 @@ struct RunExecutor: Sendable {
             if let limit = error.maxRetries { maxAttempts = min(maxAttempts, trigger.effectiveAttempt + limit) }
             var finalMessage = error.reason
 
+            if let reason = control.stopReason {
+                // A stop requested while the attempt failed ends the run, so it is not retried.
+                var result = ResultFactory.base(for: trigger, workerID: workerID, settings: settings)
+                result.workflowRunID = call.runID
+                result.taskID = call.taskID
+                result.startedAt = startedAt
+                result.finishedAt = finishedAt
+                result.attempts = attempts
+                ResultFactory.markStopped(&result, reason: reason, timeout: timeout(of: trigger))
+                return await finish(result, trigger: trigger, partition: partition, log: log)
+            }
             if error.retryable && trigger.effectiveAttempt < maxAttempts {
                 if await spendRetry(app.name) {
                     return await scheduleRetry(trigger: trigger, partition: partition, attempts: attempts, error: error, policy: policy, log: log)

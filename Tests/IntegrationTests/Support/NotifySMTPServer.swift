@@ -1,0 +1,1 @@
+../../ProducerTests/NotifySMTPServer.swift
