@@ -12,6 +12,8 @@ import Glibc
 final class ConsoleBrowser: Sendable {
     let port: Int
     let profile: URL
+    /// Prefix of this browser's files in the test output folder.
+    let name: String
     private let process: Process
 
     static let chromium = "/usr/bin/chromium"
@@ -21,6 +23,7 @@ final class ConsoleBrowser: Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.chromium) else {
             throw ProcessError(reason: "\(Self.chromium) is missing: apt-get install chromium (scripts/setup.sh does)")
         }
+        self.name = name
         port = try FreePort.next()
         profile = ManagedProcess.outputDirectory.appendingPathComponent("\(name)-chromium-profile")
         try? FileManager.default.removeItem(at: profile)
@@ -48,19 +51,19 @@ final class ConsoleBrowser: Sendable {
         try? FileManager.default.removeItem(at: profile)
     }
 
-    /// Runs a DevTools script (by default ``script``) against the console at `baseURL`;
-    /// returns its JSON report.
+    /// Runs a DevTools script (by default the records pages' walk-through, ``script``) against
+    /// the console at `baseURL`; returns its JSON report.
     ///
     /// - Throws: ``ProcessError`` with the script's output when it fails or hangs.
     func check(
         baseURL: String, plan: [String: String], screenshots: URL, timeout: Duration = .seconds(180), script text: String = ConsoleBrowser.script
     ) async throws -> [String: Any] {
-        let script = ManagedProcess.outputDirectory.appendingPathComponent("console_devtools.py")
+        let script = ManagedProcess.outputDirectory.appendingPathComponent("\(name)_devtools.py")
         try text.write(to: script, atomically: true, encoding: .utf8)
-        let planFile = ManagedProcess.outputDirectory.appendingPathComponent("console-plan.json")
+        let planFile = ManagedProcess.outputDirectory.appendingPathComponent("\(name)-plan.json")
         try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
         try FileManager.default.createDirectory(at: screenshots, withIntermediateDirectories: true)
-        let output = ManagedProcess.outputDirectory.appendingPathComponent("console-devtools.log")
+        let output = ManagedProcess.outputDirectory.appendingPathComponent("\(name)-devtools.log")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
 
@@ -84,6 +87,18 @@ final class ConsoleBrowser: Sendable {
             throw ProcessError(reason: "the DevTools script gave no report:\n\(text.suffix(4000))")
         }
         return report
+    }
+
+    /// Returns a script that runs `steps` with the helpers and the report of ``script``.
+    ///
+    /// The result is the lines of ``script`` before its first navigation (the helpers such as
+    /// `open_page`, `evaluate`, `wait_for`, `check` and `screenshot`), then `steps`, written at
+    /// the indentation of the `try` block's body, then its lines from the `except` clause on.
+    static func program(_ steps: String) -> String {
+        let lines = script.split(separator: "\n", omittingEmptySubsequences: false)
+        let navigation = lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("send(\"Page.navigate\"") } ?? lines.endIndex
+        let handler = lines.firstIndex { $0.hasPrefix("except Exception") } ?? lines.endIndex
+        return (lines[..<navigation] + [Substring(steps)] + lines[handler...]).joined(separator: "\n")
     }
 
     static let script = #"""

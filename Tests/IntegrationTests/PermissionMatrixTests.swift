@@ -31,6 +31,7 @@ import FoundationNetworking
         Endpoint(method: "GET", path: "/metrics", permission: .read, allowedStatus: 200),
         Endpoint(method: "GET", path: "/v1/jobs", permission: .read, allowedStatus: 200),
         Endpoint(method: "POST", path: "/v1/jobs", body: ["id": "{id}-new", "app": "demo", "schedule": ["every": "1h"]], permission: .editJobs, allowedStatus: 201),
+        Endpoint(method: "POST", path: "/v1/jobs/preview", body: ["id": "{id}-preview", "app": "demo", "schedule": ["every": "1h"]], permission: .editJobs, allowedStatus: 200),
         Endpoint(method: "GET", path: "/v1/jobs/{id}", permission: .read, allowedStatus: 200),
         Endpoint(method: "PUT", path: "/v1/jobs/{id}", body: ["app": "demo", "schedule": ["every": "2h"]], permission: .editJobs, allowedStatus: 200),
         Endpoint(method: "GET", path: "/v1/jobs/{id}/next", permission: .read, allowedStatus: 200),

@@ -17,7 +17,7 @@ import Testing
         // Bad requests name the field.
         let badCron = try await api.send("POST", "/v1/jobs", body: ["id": "bad", "app": "demo", "schedule": ["cron": "61 * * * *"]])
         #expect(badCron.status == 400)
-        #expect(badCron.body["error"]?["field"] == .string("schedule"))
+        #expect(badCron.body["error"]?["field"] == .string("schedule.cron"))
         let missingApp = try await api.send("POST", "/v1/jobs", body: ["id": "bad", "schedule": ["every": "1s"]])
         #expect(missingApp.status == 400)
         #expect(missingApp.body["error"]?["field"] == .string("app"))

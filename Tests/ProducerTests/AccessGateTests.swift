@@ -26,6 +26,7 @@ import Testing
         ("GET", "/healthz", nil), ("HEAD", "/healthz", nil), ("GET", "/readyz", nil),
         ("GET", "/metrics", AccessPermission.read), ("GET", "/v1/jobs", .read), ("GET", "/v1/jobs/a/next", .read),
         ("POST", "/v1/jobs", .editJobs), ("PUT", "/v1/jobs/a", .editJobs), ("DELETE", "/v1/jobs/a/", .editJobs),
+        ("POST", "/v1/jobs/preview", .editJobs),
         ("POST", "/v1/jobs/a/pause", .pauseResume), ("POST", "/v1/jobs/a/resume", .pauseResume),
         ("POST", "/v1/jobs/a/trigger", .trigger), ("POST", "/v1/jobs/a/backfill", .backfill),
         ("POST", "/v1/jobs/a/cancel-queued", .controlRuns), ("POST", "/v1/runs/t-1/stop", .controlRuns),

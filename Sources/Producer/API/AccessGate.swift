@@ -34,6 +34,7 @@ struct AccessGate: Sendable {
         rule("POST", "/v1/session", nil),
         rule("DELETE", "/v1/session", .read),
         rule("POST", "/v1/jobs", .editJobs),
+        rule("POST", "/v1/jobs/preview", .editJobs),
         rule("PUT", "/v1/jobs/{id}", .editJobs),
         rule("DELETE", "/v1/jobs/{id}", .editJobs),
         rule("POST", "/v1/jobs/{id}/pause", .pauseResume),

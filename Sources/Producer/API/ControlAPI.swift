@@ -18,7 +18,7 @@ struct ControlAPI: Sendable {
     static let jobFields: Set<String> = [
         "v", "id", "app", "kind", "schedule", "inputs", "query", "conversation", "user", "response_mode", "timeout", "retry",
         "overlap", "misfire", "misfire_threshold", "catchup_window", "max_catchup", "max_delay", "priority", "expected_tokens",
-        "alerts", "store_io", "managed_by", "labels", "owner", "description", "on_success", "on_failure",
+        "alerts", "store_io", "managed_by", "labels", "owner", "description", "cleanup", "on_success", "on_failure",
         "deliver",
     ]
 
@@ -26,6 +26,7 @@ struct ControlAPI: Sendable {
     func register(into router: inout Router) {
         let registry = MetricsRegistry.shared
         AppParametersRoute(configuration: context.configuration).register(into: &router)
+        JobPreviewRoute(context: context, checker: checker, forms: AppFormCache(configuration: context.configuration)).register(into: &router)
         router.get("/healthz") { _, _ in .json(200, ["status": "ok"]) }
         router.get("/readyz") { [context] _, _ in
             let owned = context.ownedPartitions.sorted().map { JSONValue.int(Int64($0)) }
@@ -75,12 +76,16 @@ struct ControlAPI: Sendable {
     func getJob(_ id: String) async throws -> HTTPResponse {
         let job = try await existingJob(id)
         let (state, next, owned) = try await stateAndNext(job: job, count: 3)
-        return .json(200, [
+        let etag = JobDocument.entityTag(of: job)
+        var response = HTTPResponse.json(200, [
             "job": Self.json(job),
             "state": state.map(\.json) ?? .null,
             "next": .array(next.map { .string(Timestamp.rfc3339($0.fireAt)) }),
             "owned_here": .bool(owned),
+            "etag": .string(etag),
         ])
+        response.headers.append(("ETag", etag))
+        return response
     }
 
     func createJob(_ request: HTTPRequest) async throws -> HTTPResponse {
@@ -100,6 +105,7 @@ struct ControlAPI: Sendable {
         let caller = try CallerIdentity.of(request)
         let job = try decodeJob(request, pathID: id)
         let existing = try await existingJob(id)
+        try Self.checkEditable(existing, request)
         var stored = existing
         stored.version = Job.currentVersion
         guard stored != job else {
@@ -118,6 +124,7 @@ struct ControlAPI: Sendable {
     func deleteJob(_ id: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try CallerIdentity.of(request)
         let job = try await existingJob(id)
+        try Self.checkEditable(job, request)
         try await context.registry.delete(jobID: id)
         context.metrics.apiRequests.increment(by: 1, ["kind": "delete"])
         await publish(ScheduleEvent(type: .jobDeleted, jobID: id, app: job.app, actor: caller.actor, detail: ["via": .string("api")]))
@@ -286,39 +293,45 @@ struct ControlAPI: Sendable {
         return (state, fires, owned)
     }
 
-    /// Decodes and validates a job from the body; `managed_by` becomes `api`.
+    /// Decodes and validates a job from the body (JSON, or YAML by `Content-Type`); `managed_by`
+    /// becomes `api`.
     private func decodeJob(_ request: HTTPRequest, pathID: String?) throws -> Job {
-        guard case .object(var members) = try request.jsonBody() else {
-            throw HTTPError.badRequest("the body must be a JSON object: a job definition", field: "body")
+        let document = JobDocument.read(request, pathID: pathID)
+        if let issue = document.issues.first {
+            throw HTTPError.badRequest(issue.message, field: issue.field)
         }
-        if let pathID {
-            if let bodyID = members["id"], bodyID != .string(pathID) {
-                throw HTTPError.badRequest("id in the body differs from the path; a job's id cannot change", field: "id")
-            }
-            members["id"] = .string(pathID)
-        }
-        if let unknown = members.keys.sorted().first(where: { !Self.jobFields.contains($0) }) {
-            throw HTTPError.badRequest("unknown field \"\(unknown)\": a job has \(Self.jobFields.sorted().joined(separator: ", "))", field: unknown)
-        }
-        if let managedBy = members["managed_by"], managedBy != .string("api") {
-            throw HTTPError.badRequest("jobs made through the API are managed_by: api; manage file jobs with dify-producer apply", field: "managed_by")
-        }
-        members["managed_by"] = .string("api")
-        members["v"] = .int(Int64(Job.currentVersion))
-        let job: Job
-        do {
-            job = try MessageCodec.decode(Job.self, from: Data(JSONValue.object(members).compactText().utf8))
-        } catch let error as MessageError {
-            throw HTTPError.badRequest(error.reason, field: error.field ?? "body")
-        }
-        do {
-            _ = try context.compiler.compile(job)
-        } catch let rejection as JobCompiler.Rejection {
-            var error = HTTPError.badRequest(rejection.description, field: rejection.problems.first?.field)
+        guard let job = document.job else { throw HTTPError.badRequest("the body contains no job definition", field: "body") }
+        let problems = checker.check(job).problems
+        if let first = problems.first {
+            var error = HTTPError.badRequest(problems.map(\.description).joined(separator: "; "), field: first.field)
             error.code = "invalid_job"
             throw error
         }
         return job
+    }
+
+    private var checker: JobChecker {
+        JobChecker(configuration: context.configuration, compiler: context.compiler)
+    }
+
+    /// Rejects a change to a job from a job file, and a change made from an outdated read when
+    /// the request carries `If-Match`.
+    ///
+    /// NOTE: the check reads the `jobs` topic and the write follows it, which is not one atomic
+    /// step: two updates whose reads both come before either write can both pass.
+    static func checkEditable(_ job: Job, _ request: HTTPRequest) throws {
+        if job.effectiveManagedBy == .file {
+            throw HTTPError(status: 409, code: "managed_by_file",
+                message: "job \"\(job.id)\" comes from a job file (managed_by: file): change it in that file and run dify-producer apply", field: "managed_by")
+        }
+        guard let expected = request.header("If-Match") else { return }
+        let current = JobDocument.entityTag(of: job)
+        let tags = expected.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard tags.contains("*") || tags.contains(current) || tags.contains("W/" + current) else {
+            throw HTTPError(status: 412, code: "job_changed",
+                message: "job \"\(job.id)\" changed since it was read (its ETag is now \(current), not \(expected)): read it again, redo the edit and send the new ETag in If-Match",
+                field: "If-Match", headers: ["ETag": current])
+        }
     }
 
     func optionalObject(_ request: HTTPRequest) throws -> [String: JSONValue] {

@@ -25,6 +25,8 @@ enum Console {
             return page(200, ConsoleAssets.indexPage)
         }
         router.get("/console/app.css") { _, _ in asset("text/css; charset=utf-8", ConsoleAssets.styles) }
+        router.get("/console/editor.css") { _, _ in asset("text/css; charset=utf-8", ConsoleEditor.styles) }
+        router.get("/console/editor.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleEditor.script) }
         router.get("/console/i18n.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleTranslations.script) }
         router.get("/console/app.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleScript.text) }
         router.get("/console/views.js") { _, _ in asset("text/javascript; charset=utf-8", ConsoleViews.text) }

@@ -7,6 +7,7 @@ enum ConsoleAssets {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>dify-scheduler</title>
+        <link rel="stylesheet" href="/console/editor.css">
         <link rel="stylesheet" href="/console/app.css">
         <link rel="stylesheet" href="/console/signin.css">
         <script src="/console/vendor/chart.js" defer></script>
@@ -31,6 +32,8 @@ enum ConsoleAssets {
         </header>
         <div id="notice" class="notice" hidden></div>
         <main id="view"></main>
+        <!-- The editor wraps the jobs view, so it runs after the scripts in the head. -->
+        <script src="/console/editor.js" defer></script>
         </body>
         </html>
         """#

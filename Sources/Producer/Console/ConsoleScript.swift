@@ -98,7 +98,8 @@ enum ConsoleScript {
             const text = search.toString();
             return text ? "?" + text : "";
           };
-          async function request(method, path, body) {
+          // `extra` may give more headers, and a text body (`text`) with its `contentType`.
+          async function request(method, path, body, extra) {
             const options = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
             // A state-changing request with the session cookie needs the session's CSRF token.
             if (method !== "GET" && method !== "HEAD" && App.session && App.session.csrf_token) {
@@ -108,6 +109,11 @@ enum ConsoleScript {
               options.headers["Content-Type"] = "application/json";
               options.body = JSON.stringify(body);
             }
+            if (extra && extra.text !== undefined) {
+              options.headers["Content-Type"] = extra.contentType || "text/plain; charset=utf-8";
+              options.body = extra.text;
+            }
+            Object.assign(options.headers, (extra && extra.headers) || {});
             const response = await fetch(path, options);
             const text = await response.text();
             let data = null;

@@ -146,6 +146,10 @@ enum ConsoleViews {
           }
           App.views.jobs = async function (root) {
             root.append(el("h1", { text: t("jobs.title") }));
+            const newJob = el("a", { class: "action primary", id: "new-job", href: "#/jobs/new", "data-permission": "edit_jobs", text: t("editor.new") });
+            root.append(el("p", {}, newJob));
+            const caller = App.caller ? await App.caller() : { can: function () { return true; } };
+            newJob.hidden = !caller.can("edit_jobs");
             let jobs;
             try {
               jobs = listOf(await App.get("/v1/jobs"), "jobs");
@@ -177,7 +181,7 @@ enum ConsoleViews {
                 toggle.textContent = paused ? t("jobs.resume") : t("jobs.pause");
               };
               body.append(el("tr", { "data-job": id },
-                el("td", { text: id }), el("td", { text: job.app }), el("td", { text: describeSchedule(job) }), next, last, state,
+                el("td", {}, el("a", { href: "#/jobs/" + pathID, text: id })), el("td", { text: job.app }), el("td", { text: describeSchedule(job) }), next, last, state,
                 el("td", {},
                   el("button", { class: "action", type: "button", "data-permission": "trigger", text: t("jobs.trigger"), onclick: function () { triggerDialog(job); } }), " ",
                   toggle)));
