@@ -39,6 +39,7 @@ import Testing
             producer:
               listen: 127.0.0.1:0
               public_url: http://console.example
+              store: sqlite:\(directory.path)/records.db
             channels:
               hook:
                 type: webhook

@@ -70,7 +70,9 @@ final class SchedulerCluster: Sendable {
     ///   - appSettings: more YAML lines for the `demo` app, such as `limits: {max_concurrency: 2}`.
     ///   - workerSettings: more YAML lines for the `worker` section.
     ///   - extraApps: more apps, as YAML lines indented under `apps`.
-    ///   - producerSettings: more YAML lines for the `producer` section.
+    ///   - producerSettings: more YAML lines for the `producer` section. Without a `store:`
+    ///     line the records go to `records.db` in the cluster's folder, so no test reads
+    ///     another's runs.
     ///   - openOnLoopback: serve the producer's HTTP interface without a token, as a browser
     ///     test of the console needs until the console signs in.
     func writeConfig(
@@ -97,6 +99,7 @@ final class SchedulerCluster: Sendable {
               \(workerSettings)
             producer:
               listen: 127.0.0.1:0
+              \(producerSettings.contains("store:") ? "" : "store: sqlite:\(directory.path)/records.db")
               \(producerSettings)
             logging:
               level: debug
