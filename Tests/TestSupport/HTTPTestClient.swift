@@ -142,14 +142,9 @@ public final class HTTPTestClient: @unchecked Sendable {
 
     // MARK: - Async wrappers
 
-    /// Runs `body` on a thread of its own. Dispatch's global queues would not do: on Linux
-    /// Swift's task executor shares their threads, so many blocked reads starve the server.
+    /// Runs `body` on a thread of its own: ``onOwnThread(_:)``.
     public static func blocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result_(catching: body))
-            }.start()
-        }
+        try await onOwnThread(body)
     }
 
     /// Sends one request on a new connection and reads the whole response.
@@ -170,5 +165,3 @@ public final class HTTPTestClient: @unchecked Sendable {
 
 /// The name the integration tests first gave this client; new tests use `HTTPTestClient`.
 public typealias DifyDoubleTestClient = HTTPTestClient
-
-private typealias Result_<Success> = Swift.Result<Success, any Error>
