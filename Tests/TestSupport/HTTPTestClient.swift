@@ -20,8 +20,8 @@ public final class HTTPTestClient: @unchecked Sendable {
     private let socket: Int32
     private var buffer: [UInt8] = []
 
-    /// Connects to 127.0.0.1:`port`; reads time out after 30 seconds.
-    public init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port`; each read gives up after `readTimeout`.
+    public init(port: Int, readTimeout: Duration = .seconds(30)) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -36,7 +36,8 @@ public final class HTTPTestClient: @unchecked Sendable {
             Glibc.close(socket)
             throw Failure(description: "connect to 127.0.0.1:\(port) failed, errno \(errno)")
         }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        let (seconds, attoseconds) = readTimeout.components
+        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
@@ -113,6 +114,19 @@ public final class HTTPTestClient: @unchecked Sendable {
     public func isClosedByServer() -> Bool {
         var byte: UInt8 = 0
         return recv(socket, &byte, 1, 0) <= 0
+    }
+
+    /// Reads until the server closes the connection or a read times out, and returns every
+    /// byte not read before.
+    public func readToEnd() -> [UInt8] {
+        var received = buffer
+        buffer.removeAll()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(socket, &chunk, chunk.count, 0)
+            if count <= 0 { return received }
+            received += chunk[0..<count]
+        }
     }
 
     private func fill() throws {
