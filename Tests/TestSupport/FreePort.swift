@@ -50,7 +50,7 @@ public enum FreePort {
     }
 }
 
-/// Why no free port could be found: the failed socket call and its error.
+/// The error when no free port is found, naming the failed socket call and its error.
 public struct FreePortError: Error, CustomStringConvertible {
     public let reason: String
     public var description: String { "finding a free port failed: \(reason)" }

@@ -20,7 +20,7 @@ public final class HTTPTestClient: @unchecked Sendable {
     private let socket: Int32
     private var buffer: [UInt8] = []
 
-    /// Connects to 127.0.0.1:`port`; each read gives up after `readTimeout`.
+    /// Connects to 127.0.0.1:`port`. Each read times out after `readTimeout`.
     public init(port: Int, readTimeout: Duration = .seconds(30)) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
@@ -48,7 +48,7 @@ public final class HTTPTestClient: @unchecked Sendable {
         shutdown(socket, Int32(SHUT_RDWR))
     }
 
-    /// Sends a request head and `body`; POST always carries a `Content-Length`.
+    /// Sends a request head and `body`. A POST always carries a `Content-Length`.
     public func send(method: String, path: String, headers: [String: String] = [:], body: [UInt8] = []) throws {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }

@@ -23,5 +23,5 @@ public func collect(from consumer: KafkaConsumer, count: Int, timeout: Duration 
     try await collectMessages(from: consumer, count: count, timeout: timeout)
 }
 
-/// The UTF-8 bytes of `text`, for message keys and values.
+/// Returns the UTF-8 bytes of `text`, for message keys and values.
 public func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }

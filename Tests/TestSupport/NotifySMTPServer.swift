@@ -18,7 +18,7 @@ public final class NotifySMTPServer: @unchecked Sendable {
     private let process: Process
     private let directory: URL
 
-    /// Starts the server on a port the kernel picks; `offerStartTLS` false makes it a plain
+    /// Starts the server on a port the kernel picks. With `offerStartTLS` false it is a plain
     /// SMTP server that does not announce STARTTLS.
     public init(offerStartTLS: Bool = true) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)")

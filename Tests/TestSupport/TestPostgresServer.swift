@@ -16,7 +16,7 @@ public final class TestPostgresServer: Sendable {
     public static let binaries = "/usr/lib/postgresql/15/bin"
     /// The port of 127.0.0.1 the server listens on.
     public let port: Int
-    /// The folder that holds the cluster, its log and its socket; removed at exit.
+    /// The folder that contains the cluster, its log and its socket, removed at exit.
     public let directory: String
 
     private static let shared = Mutex<Result<TestPostgresServer, TestDatabaseError>?>(nil)
@@ -50,7 +50,7 @@ public final class TestPostgresServer: Sendable {
         try run("/bin/chown", ["postgres:postgres", directory])
         try run("/usr/sbin/runuser", ["-u", "postgres", "--", "\(binaries)/initdb", "-D", "\(directory)/data", "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
 
-        // A port the kernel just found free; another try when something took it meanwhile.
+        // A port the kernel just found free, and another try when something took it meanwhile.
         var lastError: Error?
         for _ in 0..<5 {
             let port = try FreePort.next()

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A test waited longer than it allows for something to happen.
+/// The error of a test that waited past its time limit for something to happen.
 public struct TestTimeout: Error, CustomStringConvertible {
     public let activity: String
     public let timeout: Duration
@@ -15,7 +15,7 @@ public struct TestTimeout: Error, CustomStringConvertible {
 
 /// Runs `body`, throwing `TestTimeout` if it has not returned after `timeout`.
 ///
-/// The body is cancelled when the time is up; a body that ignores cancellation keeps running
+/// The body is cancelled when the time is up. A body that ignores cancellation keeps running
 /// after the throw.
 public func withDeadline<Result: Sendable>(
     _ timeout: Duration,
