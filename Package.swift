@@ -51,9 +51,17 @@ let package = Package(
             linkerSettings: localLibrarySettings
         ),
 
+        // Helpers the test targets share: socket HTTP client, free ports, waiting, Kafka
+        // collection, a PostgreSQL server and an SMTP server. Only test targets depend on it.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Shared"],
+            path: "Tests/TestSupport"
+        ),
+
         .testTarget(
             name: "SharedTests",
-            dependencies: ["Shared"],
+            dependencies: ["Shared", "TestSupport"],
             path: "Tests/SharedTests",
             exclude: ["Support/dify_replay_server.py"],
             resources: [.copy("Fixtures")],
@@ -61,19 +69,19 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["Worker", "Shared"],
+            dependencies: ["Worker", "Shared", "TestSupport"],
             path: "Tests/WorkerTests",
             linkerSettings: localLibrarySettings
         ),
         .testTarget(
             name: "ProducerTests",
-            dependencies: ["Producer", "Shared"],
+            dependencies: ["Producer", "Shared", "TestSupport"],
             path: "Tests/ProducerTests",
             linkerSettings: localLibrarySettings
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Shared"],
+            dependencies: ["Shared", "TestSupport"],
             path: "Tests/IntegrationTests",
             linkerSettings: localLibrarySettings
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Synchronization
+import TestSupport
 import Testing
 
 /// Alerts through real processes: three failed runs (each with a retry) and a success yield one

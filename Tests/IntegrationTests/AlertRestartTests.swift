@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Synchronization
+import TestSupport
 import Testing
 
 /// The notifier in a real dify-producer against Tansu and a local webhook receiver: alerts are

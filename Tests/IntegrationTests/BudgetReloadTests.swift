@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 /// Daily budgets and the worker's SIGHUP reload, with real processes: Tansu, the test double

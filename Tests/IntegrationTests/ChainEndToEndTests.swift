@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 /// Input templates and chains with real processes: a parent run's output reaches its chained

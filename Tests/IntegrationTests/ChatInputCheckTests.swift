@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 /// `dify-producer app inspect` and the input checks of `dify-producer validate`, run as

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 /// A `dify_cleanup` job end to end: dify-producer fires it on its schedule, dify-worker runs

@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// Debian's headless Chromium, driven over its DevTools port by a Python script that uses

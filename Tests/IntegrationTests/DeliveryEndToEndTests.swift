@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Synchronization
+import TestSupport
 import Testing
 
 /// A chatflow's answer delivered through real processes: Tansu, the Dify test double,

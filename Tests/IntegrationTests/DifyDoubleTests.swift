@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 @Suite("DifyDouble")
@@ -13,19 +14,19 @@ struct DifyDoubleTests {
 
     private var auth: [String: String] { ["Authorization": "Bearer \(DifyDoubleProcess.apiKey)", "Content-Type": "application/json"] }
 
-    private func post(_ path: String, _ body: String, headers: [String: String]? = nil) async throws -> DifyDoubleTestClient.Response {
-        try await DifyDoubleTestClient.fetch(port: double.port, method: "POST", path: path, headers: headers ?? auth, body: Array(body.utf8))
+    private func post(_ path: String, _ body: String, headers: [String: String]? = nil) async throws -> HTTPTestClient.Response {
+        try await HTTPTestClient.fetch(port: double.port, method: "POST", path: path, headers: headers ?? auth, body: Array(body.utf8))
     }
 
-    private func get(_ path: String, headers: [String: String]? = nil) async throws -> DifyDoubleTestClient.Response {
-        try await DifyDoubleTestClient.fetch(port: double.port, path: path, headers: headers ?? auth)
+    private func get(_ path: String, headers: [String: String]? = nil) async throws -> HTTPTestClient.Response {
+        try await HTTPTestClient.fetch(port: double.port, path: path, headers: headers ?? auth)
     }
 
-    private func json(_ response: DifyDoubleTestClient.Response) throws -> JSONValue {
+    private func json(_ response: HTTPTestClient.Response) throws -> JSONValue {
         try JSONValue.parse(Data(response.body))
     }
 
-    private func run(_ inputs: String, mode: String = "streaming") async throws -> DifyDoubleTestClient.Response {
+    private func run(_ inputs: String, mode: String = "streaming") async throws -> HTTPTestClient.Response {
         try await post("/v1/workflows/run", #"{"inputs": \#(inputs), "response_mode": "\#(mode)", "user": "sched-user-1"}"#)
     }
 
@@ -118,9 +119,9 @@ struct DifyDoubleTests {
 
     @Test("stop mid-run ends the stream")
     func stopMidRun() async throws {
-        let client = try DifyDoubleTestClient(port: double.port)
+        let client = try HTTPTestClient(port: double.port)
         let body = #"{"inputs": {"topic": "stopme", "sleep": 30}, "response_mode": "streaming", "user": "sched-user-1"}"#
-        let (taskID, runID) = try await DifyDoubleTestClient.blocking { [auth] in
+        let (taskID, runID) = try await HTTPTestClient.blocking { [auth] in
             try client.send(method: "POST", path: "/v1/workflows/run", headers: auth, body: Array(body.utf8))
             _ = try client.readHead()
             var text = ""
@@ -134,7 +135,7 @@ struct DifyDoubleTests {
         let stop = try await post("/v1/workflows/tasks/\(taskID)/stop", #"{"user": "sched-user-1"}"#)
         #expect(stop.text == "{\"result\": \"success\"}\n")
 
-        let rest = try await DifyDoubleTestClient.blocking {
+        let rest = try await HTTPTestClient.blocking {
             var text = ""
             while true {
                 let chunk = try client.readChunk()
@@ -179,7 +180,7 @@ struct DifyDoubleTests {
 
     @Test("error answers match recordings")
     func errorAnswers() async throws {
-        let cases: [(fixture: String, status: Int, response: DifyDoubleTestClient.Response)] = [
+        let cases: [(fixture: String, status: Int, response: HTTPTestClient.Response)] = [
             ("error-missing-authorization.http", 401, try await post("/v1/workflows/run", "{}", headers: [:])),
             ("error-wrong-auth-scheme.http", 401, try await post("/v1/workflows/run", "{}", headers: ["Authorization": "Basic Zm9vOmJhcg=="])),
             ("error-missing-user.http", 400, try await post("/v1/workflows/run", #"{"inputs": {"topic": "x"}, "response_mode": "blocking"}"#)),
@@ -234,9 +235,9 @@ struct DifyDoubleTests {
 
     @Test("cut stream ends without final event")
     func cutStream() async throws {
-        let client = try DifyDoubleTestClient(port: double.port)
+        let client = try HTTPTestClient(port: double.port)
         let body = #"{"inputs": {"topic": "cut", "_double_cut_after": 3}, "response_mode": "streaming", "user": "u"}"#
-        let (text, cleanEnd) = try await DifyDoubleTestClient.blocking { [auth] in
+        let (text, cleanEnd) = try await HTTPTestClient.blocking { [auth] in
             try client.send(method: "POST", path: "/v1/workflows/run", headers: auth, body: Array(body.utf8))
             _ = try client.readHead()
             var text = ""
@@ -264,7 +265,7 @@ struct DifyDoubleTests {
         let headers = auth
         let first = Task {
             let body = #"{"inputs": {"topic": "conc0", "sleep": 1}, "response_mode": "streaming", "user": "u"}"#
-            return try await DifyDoubleTestClient.fetch(port: port, method: "POST", path: "/v1/workflows/run", headers: headers, body: Array(body.utf8))
+            return try await HTTPTestClient.fetch(port: port, method: "POST", path: "/v1/workflows/run", headers: headers, body: Array(body.utf8))
         }
         try await Task.sleep(for: .milliseconds(300))
         let second = try await run(#"{"topic": "conc1", "sleep": 0}"#, mode: "blocking")

@@ -1,10 +1,7 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Limits of the producer's HTTP interface against hostile clients: a body above
 /// `producer.max_body_bytes` gets 413, JSON nested too deep gets 400, and a client that stalls
@@ -45,43 +42,17 @@ import Glibc
         #expect(await producer.terminate() == 0)
     }
 
-    /// Sends `text` on a new connection and reads until the server closes it (at most 15 s),
-    /// off Swift's cooperative pool because the socket calls block.
+    /// Sends `text` on a new connection and reads until the server closes it (at most 15 s
+    /// between reads), off Swift's cooperative pool because the socket calls block.
     static func rawRequest(port: Int, _ text: String) async throws -> (response: String, seconds: Double) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try blockingRequest(port: port, text) })
-            }
+        try await HTTPTestClient.blocking {
+            let client = try HTTPTestClient(port: port, readTimeout: .seconds(15))
+            let start = ContinuousClock.now
+            try client.sendAll(Array(text.utf8))
+            let received = client.readToEnd()
+            let elapsed = ContinuousClock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return (String(decoding: received, as: UTF8.self), seconds)
         }
-    }
-
-    private static func blockingRequest(port: Int, _ text: String) throws -> (response: String, seconds: Double) {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw ProcessError(reason: "socket failed: errno \(errno)") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw ProcessError(reason: "connect failed: errno \(errno)") }
-        var limit = timeval(tv_sec: 15, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-
-        let start = ContinuousClock.now
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            received += buffer[0..<count]
-        }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return (String(decoding: received, as: UTF8.self), seconds)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Synchronization
+import TestSupport
 import Testing
 
 /// The Kafka client against a real Tansu broker, one broker per test.

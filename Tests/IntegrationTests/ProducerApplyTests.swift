@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 /// `dify-producer apply`: the diff, dry runs, pruning only file jobs, re-applying without moving

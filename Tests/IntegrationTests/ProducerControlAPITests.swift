@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 /// The control API of a running producer: jobs made, read, changed and deleted over HTTP,

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 /// `overlap` and fixed `delay` against slow runs of the test double (its input `sleep` makes a

@@ -3,6 +3,7 @@ import Shared
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import TestSupport
 #endif
 
 /// Helpers for the producer's integration tests: reading triggers and events, calling the

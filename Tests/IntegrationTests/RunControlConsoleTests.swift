@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 /// The console's Stop, Cancel and Re-run buttons in headless Chromium, against a real

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 /// Stop, cancel and re-run through the control API, with real processes: Tansu, the Dify test

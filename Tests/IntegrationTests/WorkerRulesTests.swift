@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 /// The worker's rules against Tansu and the test double, one deployment per test: limits,

@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Producer

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Shared
@@ -430,8 +431,8 @@ final class EventCollector: Sendable {
     }
 
     @Test func refusedConnectionIsRetryableNetworkError() async throws {
-        let socket = try closedPort()
-        let app = try DifyAppEndpoint(name: "down", baseURL: "http://127.0.0.1:\(socket)/v1", apiKey: Self.apiKey)
+        let port = try FreePort.next()
+        let app = try DifyAppEndpoint(name: "down", baseURL: "http://127.0.0.1:\(port)/v1", apiKey: Self.apiKey)
         let error = await runError {
             try await client.runWorkflow(app: app, request: WorkflowRunRequest(inputs: [:], user: "u"))
         }
@@ -520,23 +521,5 @@ final class EventCollector: Sendable {
 
         #expect(throws: DifyError.self) { try DifyAppEndpoint(name: "a", baseURL: "dify.internal/v1", apiKey: "k") }
         #expect(throws: DifyError.self) { try DifyAppEndpoint(name: "a", baseURL: "http://d/v1", apiKey: "k\n") }
-    }
-
-    /// Returns a 127.0.0.1 port with nothing listening: bound, read and closed again.
-    func closedPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

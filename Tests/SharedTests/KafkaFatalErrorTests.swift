@@ -1,5 +1,6 @@
 import Foundation
 @testable import Shared
+import TestSupport
 import Testing
 
 @Suite("Kafka fatal errors")

@@ -1,134 +1,7 @@
 import Foundation
-import Synchronization
+import TestSupport
 
 @testable import Worker
-
-/// A PostgreSQL 15 server for the cleanup tests, started once per test process in a fresh
-/// folder on a free port, and a database per test with tables shaped as Dify's.
-///
-/// PostgreSQL does not run as root and the tests do, so `initdb` and `pg_ctl` run as the
-/// `postgres` user through `runuser`, in a folder that user owns. The server stops when the
-/// test process exits.
-final class CleanupPostgresServer: Sendable {
-    static let binaries = "/usr/lib/postgresql/15/bin"
-    let port: Int
-    let directory: String
-
-    private static let shared = Mutex<Result<CleanupPostgresServer, CleanupTestError>?>(nil)
-    private static let runningDirectory = Mutex<String?>(nil)
-    private static let databaseNumber = Atomic<Int>(0)
-
-    /// The server of this test process, started on first use.
-    static func get() throws -> CleanupPostgresServer {
-        try shared.withLock { server in
-            if let server { return try server.get() }
-            let started = Result { try start() }.mapError { $0 as? CleanupTestError ?? CleanupTestError(reason: "\($0)") }
-            server = started
-            if case .success(let running) = started {
-                runningDirectory.withLock { $0 = running.directory }
-                atexit { CleanupPostgresServer.stopAtExit() }
-            }
-            return try started.get()
-        }
-    }
-
-    private init(port: Int, directory: String) {
-        self.port = port
-        self.directory = directory
-    }
-
-    private static func start() throws -> CleanupPostgresServer {
-        guard FileManager.default.isExecutableFile(atPath: "\(binaries)/initdb") else {
-            throw CleanupTestError(reason: "\(binaries)/initdb is missing: install PostgreSQL 15 (apt-get install postgresql)")
-        }
-        let directory = "/tmp/dify-cleanup-pg-\(UUID().uuidString.prefix(8).lowercased())"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try run("/bin/chown", ["postgres:postgres", directory])
-        try run("/usr/sbin/runuser", ["-u", "postgres", "--", "\(binaries)/initdb", "-D", "\(directory)/data", "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
-
-        // A random port in a range no system service uses; another try when it is taken.
-        var lastError: Error?
-        for _ in 0..<5 {
-            let port = Int.random(in: 20_000..<60_000)
-            do {
-                // Foundation's Process waits until every inheritor of its monitoring socket has
-                // exited, and the server pg_ctl starts inherits it, so pg_ctl is spawned directly.
-                try spawn("/usr/sbin/runuser", [
-                    "-u", "postgres", "--", "\(binaries)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/server.log", "-w", "-t", "60",
-                    "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off",
-                    "start",
-                ], outputFile: "\(directory)/pg_ctl.log")
-                return CleanupPostgresServer(port: port, directory: directory)
-            } catch {
-                lastError = error
-            }
-        }
-        throw CleanupTestError(reason: "PostgreSQL did not start: \(lastError.map { "\($0)" } ?? "")")
-    }
-
-    private static func stopAtExit() {
-        guard let directory = runningDirectory.withLock({ $0 }) else { return }
-        try? run("/usr/sbin/runuser", ["-u", "postgres", "--", "\(binaries)/pg_ctl", "-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    /// Creates an empty database and returns its URL.
-    func makeDatabase() throws -> String {
-        let name = "dify_\(Self.databaseNumber.wrappingAdd(1, ordering: .relaxed).oldValue)_\(UUID().uuidString.prefix(6).lowercased())"
-        try Self.run("\(Self.binaries)/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "postgres", "-q", "-c", "CREATE DATABASE \(name)"])
-        return "postgres://postgres@127.0.0.1:\(port)/\(name)"
-    }
-
-    /// Runs a command and waits for it; throws with its output when it fails.
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CleanupTestError(reason: "\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus):\n\(output)")
-        }
-        return output
-    }
-}
-
-extension CleanupPostgresServer {
-    /// Runs a command with posix_spawn, its output appended to `outputFile`, and waits for it
-    /// with waitpid.
-    static func spawn(_ executable: String, _ arguments: [String], outputFile: String) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, outputFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw CleanupTestError(reason: "posix_spawn \(executable) failed: \(String(cString: strerror(spawned)))") }
-
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        let exited = (status & 0x7f) == 0
-        let code = (status >> 8) & 0xff
-        guard exited, code == 0 else {
-            let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
-            throw CleanupTestError(reason: "\(executable) \(arguments.joined(separator: " ")) failed with status \(status):\n\(output)")
-        }
-    }
-}
-
-struct CleanupTestError: Error, CustomStringConvertible {
-    let reason: String
-    var description: String { reason }
-}
 
 /// A database with Dify's run tables, shaped as Dify's SQLAlchemy models declare them (uuid
 /// ids, naive UTC timestamps; columns the cleanup does not use are kept to a few), and
@@ -211,7 +84,7 @@ struct DifyTestDatabase {
 
     /// A new database with every table created.
     static func make() async throws -> DifyTestDatabase {
-        let url = try CleanupPostgresServer.get().makeDatabase()
+        let url = try TestPostgresServer.get().makeDatabase()
         let connection = try await DifyDatabaseConnection.connect(url: url, label: "test")
         for statement in tables { try await connection.execute(statement) }
         return DifyTestDatabase(url: url, connection: connection)
@@ -299,7 +172,7 @@ struct DifyTestDatabase {
 
     func value(_ sql: String, _ parameters: [String?] = []) async throws -> String {
         guard let value = try await connection.query(sql, parameters).first?.first ?? nil else {
-            throw CleanupTestError(reason: "no value from \(sql)")
+            throw TestDatabaseError(reason: "no value from \(sql)")
         }
         return value
     }

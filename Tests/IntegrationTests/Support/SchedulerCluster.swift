@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 
 /// A whole deployment for end-to-end tests: a Tansu broker, the Dify test double, the topics,
 /// and as many producers and workers as a test starts, all on free 127.0.0.1 ports and under a

@@ -3,6 +3,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// A Tansu broker (a Kafka-protocol broker) with in-memory storage on a free 127.0.0.1 port,

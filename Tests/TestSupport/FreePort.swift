@@ -5,13 +5,13 @@ import Glibc
 #endif
 
 /// Free TCP ports on 127.0.0.1 for servers that tests start.
-enum FreePort {
+public enum FreePort {
     /// Returns a port that was free a moment ago: the kernel picks it for a socket bound to port
     /// 0, which is then closed.
     ///
     /// Another process can take the port before the caller binds it; servers started on it
     /// should fail loudly rather than hang when that happens.
-    static func next() throws -> Int {
+    public static func next() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw FreePortError(reason: "socket() failed: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
@@ -34,7 +34,7 @@ enum FreePort {
     }
 
     /// Returns whether something accepts TCP connections on 127.0.0.1:`port`.
-    static func isAccepting(port: Int) -> Bool {
+    public static func isAccepting(port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
@@ -50,7 +50,8 @@ enum FreePort {
     }
 }
 
-struct FreePortError: Error, CustomStringConvertible {
-    let reason: String
-    var description: String { "finding a free port failed: \(reason)" }
+/// The error when no free port is found, naming the failed socket call and its error.
+public struct FreePortError: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { "finding a free port failed: \(reason)" }
 }

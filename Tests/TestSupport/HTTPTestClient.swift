@@ -2,23 +2,26 @@ import Foundation
 
 /// A blocking HTTP/1.1 client over a plain socket, for tests that need to see chunks as they
 /// arrive or to drop a connection mid-response. Every call runs on a thread of its own.
-final class HTTPTestClient: @unchecked Sendable {
+public final class HTTPTestClient: @unchecked Sendable {
     // Used by one test task at a time; the socket and buffer are never shared.
-    struct Response {
-        var status: Int
-        var headers: [String: String]
-        var body: [UInt8]
-        var text: String { String(decoding: body, as: UTF8.self) }
+    /// A whole response: status, headers with lowercased names, and the body.
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    /// A failed connect, send or read, or a response that is not HTTP/1.1.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     private let socket: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port`. Each read times out after `readTimeout`.
+    public init(port: Int, readTimeout: Duration = .seconds(30)) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -33,17 +36,20 @@ final class HTTPTestClient: @unchecked Sendable {
             Glibc.close(socket)
             throw Failure(description: "connect to 127.0.0.1:\(port) failed, errno \(errno)")
         }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        let (seconds, attoseconds) = readTimeout.components
+        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { Glibc.close(socket) }
 
-    func close() {
+    /// Shuts the connection down both ways, as a client that goes away mid-response.
+    public func close() {
         shutdown(socket, Int32(SHUT_RDWR))
     }
 
-    func send(method: String, path: String, headers: [String: String] = [:], body: [UInt8] = []) throws {
+    /// Sends a request head and `body`. A POST always carries a `Content-Length`.
+    public func send(method: String, path: String, headers: [String: String] = [:], body: [UInt8] = []) throws {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
@@ -51,7 +57,8 @@ final class HTTPTestClient: @unchecked Sendable {
         try sendAll(Array(head.utf8) + body)
     }
 
-    func sendAll(_ bytes: [UInt8]) throws {
+    /// Sends raw bytes, for requests the `send` method would not write.
+    public func sendAll(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -61,7 +68,7 @@ final class HTTPTestClient: @unchecked Sendable {
     }
 
     /// Reads the status line and headers.
-    func readHead() throws -> (status: Int, headers: [String: String]) {
+    public func readHead() throws -> (status: Int, headers: [String: String]) {
         let head = try readUntil([13, 10, 13, 10])
         let lines = String(decoding: head, as: UTF8.self).components(separatedBy: "\r\n")
         let statusParts = lines[0].split(separator: " ")
@@ -77,7 +84,7 @@ final class HTTPTestClient: @unchecked Sendable {
     }
 
     /// Reads one chunk of a chunked body; an empty array is the final chunk.
-    func readChunk() throws -> [UInt8] {
+    public func readChunk() throws -> [UInt8] {
         let sizeLine = String(decoding: try readUntil([13, 10]), as: UTF8.self)
         guard let size = Int(sizeLine.split(separator: ";")[0], radix: 16) else {
             throw Failure(description: "bad chunk size '\(sizeLine)'")
@@ -88,7 +95,7 @@ final class HTTPTestClient: @unchecked Sendable {
     }
 
     /// Reads a whole response, chunked or with a length.
-    func readResponse() throws -> Response {
+    public func readResponse() throws -> Response {
         let (status, headers) = try readHead()
         var body: [UInt8] = []
         if headers["transfer-encoding"]?.lowercased() == "chunked" {
@@ -104,9 +111,22 @@ final class HTTPTestClient: @unchecked Sendable {
     }
 
     /// True when the server closed the connection (read returns 0 or an error).
-    func isClosedByServer() -> Bool {
+    public func isClosedByServer() -> Bool {
         var byte: UInt8 = 0
         return recv(socket, &byte, 1, 0) <= 0
+    }
+
+    /// Reads until the server closes the connection or a read times out, and returns every
+    /// byte not read before.
+    public func readToEnd() -> [UInt8] {
+        var received = buffer
+        buffer.removeAll()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(socket, &chunk, chunk.count, 0)
+            if count <= 0 { return received }
+            received += chunk[0..<count]
+        }
     }
 
     private func fill() throws {
@@ -136,18 +156,13 @@ final class HTTPTestClient: @unchecked Sendable {
 
     // MARK: - Async wrappers
 
-    /// Runs `body` on a thread of its own. Dispatch's global queues would not do: on Linux
-    /// Swift's task executor shares their threads, so many blocked reads starve the server.
-    static func blocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result_(catching: body))
-            }.start()
-        }
+    /// Runs `body` on a thread of its own: ``onOwnThread(_:)``.
+    public static func blocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await onOwnThread(body)
     }
 
     /// Sends one request on a new connection and reads the whole response.
-    static func fetch(
+    public static func fetch(
         port: Int,
         method: String = "GET",
         path: String,
@@ -162,4 +177,5 @@ final class HTTPTestClient: @unchecked Sendable {
     }
 }
 
-private typealias Result_<Success> = Swift.Result<Success, any Error>
+/// The name the integration tests first gave this client; new tests use `HTTPTestClient`.
+public typealias DifyDoubleTestClient = HTTPTestClient

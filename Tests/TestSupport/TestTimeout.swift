@@ -1,21 +1,23 @@
 import Foundation
-import Shared
-import Synchronization
 
-/// Reads `count` messages from `consumer`, failing after `timeout`.
-func collect(from consumer: KafkaConsumer, count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaMessage] {
-    try await withDeadline(timeout, activity: "waiting for \(count) messages") {
-        var messages: [KafkaMessage] = []
-        for try await message in consumer.messages() {
-            messages.append(message)
-            if messages.count == count { break }
-        }
-        return messages
+/// The error of a test that waited past its time limit for something to happen.
+public struct TestTimeout: Error, CustomStringConvertible {
+    public let activity: String
+    public let timeout: Duration
+
+    public init(activity: String, timeout: Duration) {
+        self.activity = activity
+        self.timeout = timeout
     }
+
+    public var description: String { "timed out after \(timeout) \(activity)" }
 }
 
 /// Runs `body`, throwing `TestTimeout` if it has not returned after `timeout`.
-func withDeadline<Result: Sendable>(
+///
+/// The body is cancelled when the time is up. A body that ignores cancellation keeps running
+/// after the throw.
+public func withDeadline<Result: Sendable>(
     _ timeout: Duration,
     activity: String,
     _ body: @escaping @Sendable () async throws -> Result
@@ -34,25 +36,12 @@ func withDeadline<Result: Sendable>(
     }
 }
 
-struct TestTimeout: Error, CustomStringConvertible {
-    let activity: String
-    let timeout: Duration
-    var description: String { "timed out after \(timeout) \(activity)" }
-}
-
-/// Collects values reported from any thread, such as rebalance events.
-final class Recorder<Value: Sendable>: Sendable {
-    private let values = Mutex<[Value]>([])
-
-    func append(_ value: Value) {
-        values.withLock { $0.append(value) }
-    }
-
-    var all: [Value] { values.withLock { $0 } }
-}
-
 /// Waits until `condition` holds, checking every 50 ms, failing after `timeout`.
-func waitUntil(_ activity: String, timeout: Duration = .seconds(20), _ condition: @escaping @Sendable () throws -> Bool) async throws {
+public func waitUntil(
+    _ activity: String,
+    timeout: Duration = .seconds(20),
+    _ condition: @escaping @Sendable () throws -> Bool
+) async throws {
     let deadline = ContinuousClock.now + timeout
     while try !condition() {
         if ContinuousClock.now >= deadline { throw TestTimeout(activity: activity, timeout: timeout) }
@@ -61,7 +50,11 @@ func waitUntil(_ activity: String, timeout: Duration = .seconds(20), _ condition
 }
 
 /// Waits until the async `condition` holds, checking every 100 ms, failing after `timeout`.
-func waitUntilAsync(_ activity: String, timeout: Duration = .seconds(20), _ condition: @escaping @Sendable () async throws -> Bool) async throws {
+public func waitUntilAsync(
+    _ activity: String,
+    timeout: Duration = .seconds(20),
+    _ condition: @escaping @Sendable () async throws -> Bool
+) async throws {
     let deadline = ContinuousClock.now + timeout
     while try await !condition() {
         if ContinuousClock.now >= deadline { throw TestTimeout(activity: activity, timeout: timeout) }

@@ -7,15 +7,20 @@ import Glibc
 /// A local SMTP server for tests: Python 3 from Debian speaking EHLO, STARTTLS with a
 /// self-signed certificate made by `openssl req`, AUTH PLAIN and LOGIN, MAIL, RCPT and DATA.
 /// Each received mail is appended to a file as one JSON line.
-final class NotifySMTPServer: @unchecked Sendable {
+public final class NotifySMTPServer: @unchecked Sendable {
     // @unchecked Sendable: every property is set in init and never changed.
-    let port: Int
-    let certificate: String
-    let mailbox: URL
+    /// The port of 127.0.0.1 it listens on.
+    public let port: Int
+    /// The PEM file of the self-signed certificate the server offers with STARTTLS.
+    public let certificate: String
+    /// The file each received mail is appended to as one JSON line.
+    public let mailbox: URL
     private let process: Process
     private let directory: URL
 
-    init(offerStartTLS: Bool = true) throws {
+    /// Starts the server on a port the kernel picks. With `offerStartTLS` false it is a plain
+    /// SMTP server that does not announce STARTTLS.
+    public init(offerStartTLS: Bool = true) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         certificate = directory.appendingPathComponent("cert.pem").path
@@ -51,14 +56,15 @@ final class NotifySMTPServer: @unchecked Sendable {
     }
 
     /// The mails received so far.
-    func mails() -> [[String: Any]] {
+    public func mails() -> [[String: Any]] {
         guard let text = try? String(contentsOf: mailbox, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
         }
     }
 
-    func stop() {
+    /// Kills the server and removes its folder.
+    public func stop() {
         // SIGKILL: a child started from a cooperative-pool thread inherits its blocked
         // signals, so SIGTERM may never reach Python.
         kill(process.processIdentifier, SIGKILL)
@@ -66,7 +72,7 @@ final class NotifySMTPServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    static let script = #"""
+    private static let script = #"""
     import base64, json, socket, ssl, sys, threading
     cert, key, port_file, mailbox, mode = sys.argv[1:6]
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -157,34 +163,4 @@ final class NotifySMTPServer: @unchecked Sendable {
         client, _ = server.accept()
         threading.Thread(target=serve, args=(client,), daemon=True).start()
     """#
-}
-
-/// A TCP port that accepts connections into its backlog and never answers: a receiver that
-/// hangs.
-final class SilentListener: @unchecked Sendable {
-    // @unchecked Sendable: the descriptor and port are set in init and never changed.
-    let port: Int
-    private let descriptor: Int32
-
-    init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.descriptor = descriptor
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-        }
-        guard bound == 0, listen(descriptor, 64) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        self.port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    deinit {
-        close(descriptor)
-    }
 }

@@ -1,1 +1,0 @@
-../../ProducerTests/NotifySMTPServer.swift
