@@ -31,7 +31,8 @@ enum StoreProbe {
     static func execute(_ location: StoreLocation, _ sql: String) async throws {
         switch location {
         case .sqlite(let path):
-            try TestPostgresServer.run("/usr/bin/sqlite3", [path, sql])
+            // The store a test just dropped may still be closing its connection: wait for its lock.
+            try TestPostgresServer.run("/usr/bin/sqlite3", ["-cmd", ".timeout 10000", path, sql])
         case .postgres(let url):
             try TestPostgresServer.run("\(TestPostgresServer.binaries)/psql", [url, "-q", "-c", sql])
         }
