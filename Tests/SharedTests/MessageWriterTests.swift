@@ -128,6 +128,14 @@ import Testing
         #expect(try MessageCodec.decode(RunResult.self, from: Data(MessageCodec.encodeBytes(result))) == result)
     }
 
+    @Test func eventIDsAreUUIDHex() {
+        let id = ScheduleEvent(type: .runStarted, jobID: nil).id
+        #expect(id.count == 34)
+        #expect(id.hasPrefix("e-"))
+        #expect(id.dropFirst(2).allSatisfy { "0123456789abcdef".contains($0) })
+        #expect(ScheduleEvent(type: .runStarted, jobID: nil).id != id)
+    }
+
     @Test func everyStatusAndKindMatchesFoundation() {
         for status in RunStatus.allCases {
             for kind in JobKind.allCases {

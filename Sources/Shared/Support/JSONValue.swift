@@ -63,7 +63,12 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Parses JSON text; throws `JSONValueError` naming the position of the first problem.
     public static func parse(_ data: Data) throws -> JSONValue {
-        var parser = JSONParser(bytes: [UInt8](data))
+        try parse(bytes: [UInt8](data))
+    }
+
+    /// Parses JSON text given as UTF-8 bytes, without the copy through `Data`.
+    public static func parse(bytes: [UInt8]) throws -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
         return try parser.parseDocument()
     }
 
