@@ -40,6 +40,8 @@ worker:
   max_held_per_partition: 30000
   max_concurrency_per_dify: 20000
 logging: {level: notice}
+# The script reads /metrics without a token.
+auth: {open_on_loopback: true}
 YAML
 }
 
