@@ -48,7 +48,11 @@ final class WorkerService: Service {
             bootstrapServers: configuration.kafka.bootstrapServers, clientID: "dify-worker-\(workerID)",
             settings: configuration.kafka.settings)
 
-        let producer = try KafkaProducer(configuration: kafka, logger: logger.with(["component": "kafka.producer"]))
+        // Each run waits on its writes one after another (result, then final state), so the
+        // worker's producer lingers 1 ms instead of 5 unless the configuration says otherwise.
+        var producerKafka = kafka
+        if producerKafka.settings["linger.ms"] == nil { producerKafka.settings["linger.ms"] = "1" }
+        let producer = try KafkaProducer(configuration: producerKafka, logger: logger.with(["component": "kafka.producer"]))
         let publisher = TopicPublisher(producer: producer, topics: topics)
         let reader = KafkaPartitionReader(configuration: kafka, logger: logger)
         // Every run in flight to one Dify holds a connection, up to the per-Dify cap.

@@ -13,6 +13,8 @@ enum WorkerCommand {
 
     static func main() async -> Int32 {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        // Hidden: the worker's CPU cost per run without a broker, for scripts/bench/worker-cpu.sh.
+        if arguments.first == "bench-runs" { return await BenchRunsCommand.run(arguments: Array(arguments.dropFirst())) }
         guard arguments.first == "run" else {
             printError(arguments.first.map { "unknown command \"\($0)\"\n\n" } ?? "" + usage)
             return 2

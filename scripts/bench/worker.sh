@@ -40,6 +40,8 @@ worker:
   max_held_per_partition: 30000
   max_concurrency_per_dify: 20000
 logging: {level: notice}
+# The script reads /metrics without a token.
+auth: {open_on_loopback: true}
 YAML
 }
 
@@ -71,6 +73,24 @@ results_of() { # config, output file; waits until $3 results are in the topic
   done
 }
 
+# CPU time of process $1 in seconds (user + system), from /proc/<pid>/stat.
+cpu_seconds() {
+  awk -v tick="$(getconf CLK_TCK)" '{print ($14 + $15) / tick}' "/proc/$1/stat"
+}
+
+# Waits until the worker's metrics count $2 finished runs (at most $3 seconds), so no reader
+# of the results topic competes with the worker for the CPU while it works.
+runs_finished() {
+  local deadline=$(( $(date +%s) + $3 ))
+  while :; do
+    local done_count
+    done_count=$(curl -s "http://127.0.0.1:$1/metrics" | awk '/^dify_worker_runs_total/{sum+=$2} END{print sum+0}')
+    [ "$done_count" -ge "$2" ] && return 0
+    [ "$(date +%s)" -ge "$deadline" ] && { echo "only $done_count of $2 runs finished" >&2; return 0; }
+    sleep 0.5
+  done
+}
+
 if part 1; then
 echo "### 1. runs per second, streaming, backlog of $backlog runs"
 wrk_out=$(wrk -t2 -c64 -d10s -s "$root/scripts/bench/dify-double-run.lua" "http://127.0.0.1:$double_port/v1/workflows/run" 2>&1 || true)
@@ -80,9 +100,23 @@ write_config "$bench_dir/throughput.yaml" "throughput." "$metrics_port"
 "$bin/dify-producer" topics create --config "$bench_dir/throughput.yaml" >/dev/null
 # 64 runs in flight, as wrk's 64 connections.
 "$bin/dify-producer" bench-triggers --config "$bench_dir/throughput.yaml" --app bulk --count "$backlog" >/dev/null
+broker_pid=${bench_pids[0]}
+double_pid=${bench_pids[1]}
+broker_before=$(cpu_seconds "$broker_pid")
+double_before=$(cpu_seconds "$double_pid")
 start_worker "$bench_dir/throughput.yaml" throughput
+runs_finished "$metrics_port" "$backlog" 600
+worker_cpu=$(cpu_seconds "$worker_pid")
+broker_cpu=$(python3 -c "import sys; print(float(sys.argv[1]) - float(sys.argv[2]))" "$(cpu_seconds "$broker_pid")" "$broker_before")
+double_cpu=$(python3 -c "import sys; print(float(sys.argv[1]) - float(sys.argv[2]))" "$(cpu_seconds "$double_pid")" "$double_before")
 results_of "$bench_dir/throughput.yaml" "$bench_dir/throughput.jsonl" "$backlog"
 stop_worker
+python3 -c "
+import sys
+runs, worker, double, broker = int(sys.argv[1]), *map(float, sys.argv[2:])
+print(f'CPU while the worker ran (worker from its start): worker {worker:.1f} s, test double {double:.1f} s, Tansu {broker:.1f} s')
+print(f'per run: worker {worker / runs * 1000:.2f} ms, test double {double / runs * 1000:.2f} ms, Tansu {broker / runs * 1000:.2f} ms of CPU')
+" "$backlog" "$worker_cpu" "$double_cpu" "$broker_cpu"
 python3 - "$bench_dir/throughput.jsonl" <<'PY'
 import json, sys, datetime
 def t(text): return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()

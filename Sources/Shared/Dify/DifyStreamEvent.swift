@@ -106,7 +106,7 @@ public enum DifyStreamEvent: Sendable, Hashable {
     /// Dify names the event in the JSON `event` member; the SSE `event:` field is the
     /// fallback when that member is missing.
     public static func decode(_ frame: SSEEvent) -> DifyStreamEvent? {
-        guard let json = try? JSONValue.parse(Data(frame.data.utf8)), json.objectValue != nil else {
+        guard let json = try? JSONValue.parse(bytes: Array(frame.data.utf8)), json.objectValue != nil else {
             return nil
         }
         return decode(json, fallbackName: frame.event)

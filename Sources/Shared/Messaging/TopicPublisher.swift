@@ -21,12 +21,12 @@ public struct TopicPublisher: Sendable {
 
     @discardableResult
     public func publish(result: RunResult) async throws -> KafkaDeliveryReport {
-        try await producer.send(topic: topics.results, key: result.jobID ?? result.triggerID, value: Array(MessageCodec.encode(result)))
+        try await producer.send(topic: topics.results, key: result.jobID ?? result.triggerID, value: MessageCodec.encodeBytes(result))
     }
 
     @discardableResult
     public func publish(event: ScheduleEvent) async throws -> KafkaDeliveryReport {
-        try await producer.send(topic: topics.events, key: event.jobID ?? event.triggerID ?? event.id, value: Array(MessageCodec.encode(event)))
+        try await producer.send(topic: topics.events, key: event.jobID ?? event.triggerID ?? event.id, value: MessageCodec.encodeBytes(event))
     }
 
     @discardableResult
@@ -39,7 +39,7 @@ public struct TopicPublisher: Sendable {
     @discardableResult
     public func publish(runState: RunState, partition: Int) async throws -> KafkaDeliveryReport {
         try await producer.send(
-            topic: topics.runs, key: runState.triggerID, value: Array(MessageCodec.encode(runState)), partition: partition)
+            topic: topics.runs, key: runState.triggerID, value: MessageCodec.encodeBytes(runState), partition: partition)
     }
 
     /// Largest value the dead-letter topic receives whole: below librdkafka's default

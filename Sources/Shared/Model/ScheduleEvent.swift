@@ -21,7 +21,8 @@ public struct ScheduleEvent: Codable, Hashable, Sendable {
         actor: String? = nil, detail: [String: JSONValue]? = nil, time: Date = Date(), id: String? = nil
     ) {
         self.version = ScheduleEvent.currentVersion
-        self.id = id ?? "e-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        // The UUID's 16 bytes in lowercase hex, as its uuidString without dashes, without the string work.
+        self.id = id ?? "e-" + StableHash.hex(withUnsafeBytes(of: UUID().uuid) { Array($0) })
         self.time = time
         self.type = type
         self.jobID = jobID

@@ -63,7 +63,12 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Parses JSON text; throws `JSONValueError` naming the position of the first problem.
     public static func parse(_ data: Data) throws -> JSONValue {
-        var parser = JSONParser(bytes: [UInt8](data))
+        try parse(bytes: [UInt8](data))
+    }
+
+    /// Parses JSON text given as UTF-8 bytes, without the copy through `Data`.
+    public static func parse(bytes: [UInt8]) throws -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
         return try parser.parseDocument()
     }
 
@@ -73,80 +78,109 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Compact JSON text without insignificant whitespace.
     public func compactText(sortedKeys: Bool = false) -> String {
-        var output = ""
-        write(to: &output, sortedKeys: sortedKeys)
-        return output
+        String(decoding: compactBytes(sortedKeys: sortedKeys), as: UTF8.self)
     }
 
     public func compactData(sortedKeys: Bool = false) -> Data {
-        Data(compactText(sortedKeys: sortedKeys).utf8)
+        Data(compactBytes(sortedKeys: sortedKeys))
     }
 
     /// Size of the compact JSON text in bytes.
     public var encodedSize: Int {
-        compactText().utf8.count
+        compactBytes().count
     }
 
-    private func write(to output: inout String, sortedKeys: Bool) {
+    /// The compact JSON text as UTF-8 bytes. Written byte by byte rather than scalar by scalar
+    /// into a String: sizing a run's outputs for the result's cap was a visible share of the
+    /// worker's CPU per run.
+    func compactBytes(sortedKeys: Bool = false) -> [UInt8] {
+        var output: [UInt8] = []
+        write(to: &output, sortedKeys: sortedKeys)
+        return output
+    }
+
+    private func write(to output: inout [UInt8], sortedKeys: Bool) {
         switch self {
         case .null:
-            output += "null"
+            output += "null".utf8
         case .bool(let value):
-            output += value ? "true" : "false"
+            output += (value ? "true" : "false").utf8
         case .int(let value):
-            output += String(value)
+            output += String(value).utf8
         case .double(let value):
             if value.isFinite {
                 if value.rounded() == value && abs(value) < 1e15 {
-                    output += String(format: "%.1f", value)
+                    // What String(format: "%.1f") writes for these: the whole number, then ".0".
+                    if value == 0 && value.sign == .minus { output += "-".utf8 }
+                    output += String(Int64(value)).utf8
+                    output += ".0".utf8
                 } else {
-                    output += "\(value)"
+                    output += "\(value)".utf8
                 }
             } else {
-                output += "null"
+                output += "null".utf8
             }
         case .string(let value):
             JSONValue.writeString(value, to: &output)
         case .array(let values):
-            output += "["
+            output.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
-                if index > 0 { output += "," }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 value.write(to: &output, sortedKeys: sortedKeys)
             }
-            output += "]"
+            output.append(UInt8(ascii: "]"))
         case .object(let members):
-            output += "{"
-            let keys = sortedKeys ? members.keys.sorted() : Array(members.keys)
-            for (index, key) in keys.enumerated() {
-                if index > 0 { output += "," }
+            output.append(UInt8(ascii: "{"))
+            var first = true
+            func member(_ key: String, _ value: JSONValue) {
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
                 JSONValue.writeString(key, to: &output)
-                output += ":"
-                members[key]!.write(to: &output, sortedKeys: sortedKeys)
+                output.append(UInt8(ascii: ":"))
+                value.write(to: &output, sortedKeys: sortedKeys)
             }
-            output += "}"
+            if sortedKeys {
+                for key in members.keys.sorted() { member(key, members[key]!) }
+            } else {
+                for (key, value) in members { member(key, value) }
+            }
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ value: String, to output: inout String) {
-        output += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{2028}": output += "\\u2028"
-            case "\u{2029}": output += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    output += String(format: "\\u%04x", scalar.value)
-                } else {
-                    output.unicodeScalars.append(scalar)
+    /// Escapes `"`, `\\`, control characters, U+2028 and U+2029; copies every other byte.
+    private static func writeString(_ value: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            var runStart = 0
+            var index = 0
+            while index < utf8.count {
+                let byte = utf8[index]
+                let escape: String
+                var length = 1
+                switch byte {
+                case UInt8(ascii: "\""): escape = "\\\""
+                case UInt8(ascii: "\\"): escape = "\\\\"
+                case 0x0A: escape = "\\n"
+                case 0x0D: escape = "\\r"
+                case 0x09: escape = "\\t"
+                case 0x00..<0x20: escape = String(format: "\\u%04x", UInt32(byte))
+                case 0xE2 where index + 2 < utf8.count && utf8[index + 1] == 0x80 && (utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9):
+                    escape = utf8[index + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+                    length = 3
+                default:
+                    index += 1
+                    continue
                 }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                output += escape.utf8
+                index += length
+                runStart = index
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
         }
-        output += "\""
+        output.append(UInt8(ascii: "\""))
     }
 }
 

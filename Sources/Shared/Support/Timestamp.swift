@@ -16,17 +16,52 @@ public enum Timestamp {
         var time = time_t(whole)
         var parts = tm()
         gmtime_r(&time, &parts)
-        var text = String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d",
-            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec)
-        )
+        // Digits written by hand: String(format:) made this a visible share of each message.
+        var text: [UInt8] = []
+        text.reserveCapacity(21 + fractionalDigits)
+        appendDigits(Int(parts.tm_year) + 1900, count: 4, to: &text)
+        text.append(UInt8(ascii: "-"))
+        appendDigits(Int(parts.tm_mon) + 1, count: 2, to: &text)
+        text.append(UInt8(ascii: "-"))
+        appendDigits(Int(parts.tm_mday), count: 2, to: &text)
+        text.append(UInt8(ascii: "T"))
+        appendDigits(Int(parts.tm_hour), count: 2, to: &text)
+        text.append(UInt8(ascii: ":"))
+        appendDigits(Int(parts.tm_min), count: 2, to: &text)
+        text.append(UInt8(ascii: ":"))
+        appendDigits(Int(parts.tm_sec), count: 2, to: &text)
         if fractionalDigits > 0 {
             let scale = pow(10.0, Double(fractionalDigits))
             let digits = min(Int((fraction * scale).rounded(.down)), Int(scale) - 1)
-            text += "." + String(format: "%0\(fractionalDigits)d", digits)
+            text.append(UInt8(ascii: "."))
+            appendDigits(digits, count: fractionalDigits, to: &text)
         }
-        return text + "Z"
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends `value` in decimal, padded with zeros to at least `count` digits, as `%0Nd` does.
+    private static func appendDigits(_ value: Int, count: Int, to text: inout [UInt8]) {
+        if value < 0 {
+            text.append(UInt8(ascii: "-"))
+            appendDigits(-value, count: max(count - 1, 0), to: &text)
+            return
+        }
+        var width = 1
+        var power = 10
+        while power <= value {
+            width += 1
+            power *= 10
+        }
+        width = max(width, count)
+        text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
+        var rest = value
+        var position = text.count - 1
+        while rest > 0 {
+            text[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            position -= 1
+        }
     }
 
     /// Formats `date` at whole milliseconds when it has a fraction, else at whole seconds.

@@ -311,6 +311,12 @@ struct RunExecutor: Sendable {
 
         await publishReliably("result") { [result] in try await publisher.publish(result: result) }
 
+        // Only the final state has to wait for the result, so the event is written meanwhile
+        // instead of after it: one broker round trip less while the run holds its slot.
+        let finishedDetail: [String: JSONValue] = [
+            "status": .string(result.status.rawValue), "run_time_ms": result.runTimeMilliseconds.map(JSONValue.int) ?? .null,
+        ]
+        async let finishedEvent: Void = publishEvent(.runFinished, trigger: trigger, detail: finishedDetail)
         var state = RunState(triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app, phase: .final, attempt: trigger.effectiveAttempt, workerID: workerID)
         state.workflowRunID = result.workflowRunID
         state.taskID = result.taskID
@@ -325,9 +331,7 @@ struct RunExecutor: Sendable {
         if let alert = AlertFacts.alert(for: result, policy: trigger.policy?.alerts) {
             await publishReliably("alert") { try await publisher.publish(alert: alert) }
         }
-        await publishEvent(.runFinished, trigger: trigger, detail: [
-            "status": .string(result.status.rawValue), "run_time_ms": result.runTimeMilliseconds.map(JSONValue.int) ?? .null,
-        ])
+        await finishedEvent
         log.info("run finished", [LogKey.status: result.status.rawValue, LogKey.durationMilliseconds: "\(result.runTimeMilliseconds ?? 0)", LogKey.difyRunID: result.workflowRunID ?? ""])
         return .finished(result)
     }
