@@ -76,7 +76,27 @@ import Testing
         result.stoppedBy = "alice"
         result.mayStillRun = false
         result.traceID = "trace-1"
+        result.rerunOf = "t-0"
+        result.parentTriggerID = "t-parent"
+        result.parentJobID = "extract"
+        result.query = awkwardText
         return result
+    }
+
+    /// The names of a value's properties that are nil: the full values must set every field,
+    /// so that a field the hand-written encoding misses shows up as a difference.
+    static func unsetFields(of value: Any) -> [String] {
+        Mirror(reflecting: value).children.compactMap { child in
+            let mirror = Mirror(reflecting: child.value)
+            return mirror.displayStyle == .optional && mirror.children.isEmpty ? child.label : nil
+        }
+    }
+
+    @Test func fullValuesSetEveryField() {
+        #expect(Self.unsetFields(of: Self.fullState()) == [])
+        #expect(Self.unsetFields(of: Self.fullResult()) == [])
+        let event = ScheduleEvent(type: .runFinished, jobID: "job", triggerID: "t", app: "bulk", actor: "bob", detail: Self.awkwardObject, time: Self.instant, id: "e-1")
+        #expect(Self.unsetFields(of: event) == [])
     }
 
     @Test func runStateMatchesFoundation() throws {

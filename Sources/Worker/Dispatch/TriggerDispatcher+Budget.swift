@@ -88,17 +88,19 @@ extension TriggerDispatcher {
     /// day or at the first queued trigger's expiry, whichever comes first.
     func pumpHeld(app name: String) {
         guard var lane = lanes[name], let ledger = budgets[name] else { return }
+        // Taken out while it changes, as in `pump(app:)`: a copy left in the dictionary makes
+        // every start copy the whole queue.
+        lanes[name] = nil
         let current = Date()
         let isExpired = { (trigger: Trigger) in trigger.expiresAt.map { $0 < current } ?? false }
         while true {
             let origin = lane.app.origin
             let originFree = originInFlight[origin, default: 0] < settings.maxConcurrencyPerOrigin
             guard case .start(let queued, let charged) = lane.nextWhileHeld(originFree: originFree, isExpired: isExpired) else { break }
-            lanes[name] = lane
             start(queued, app: lane.app, chargedTokens: charged)
-            lane = lanes[name]!
         }
         lanes[name] = lane
+        updateQueueMetrics()
 
         let held = lane.queuedTriggers
         for queued in held where !budgetNoticed.contains(queued.trigger.id) {
