@@ -24,6 +24,16 @@ import Testing
         #expect(plan.lastHandled == now)
     }
 
+    @Test func lateDelayJobHasOneInstantDue() throws {
+        let delay = try CompiledSchedule(spec: ScheduleSpec(delay: "2s"), jobID: "job", calendars: { _ in nil })
+        let late = MisfirePlan.plan(first: first, schedule: delay, firedCount: 0, now: Date(timeIntervalSince1970: 1003), policy: policy(.fireAll))
+        #expect(seconds(late.emit.map(\.scheduledAt)) == [1000])
+        #expect(late.misfired.isEmpty)
+        let missed = MisfirePlan.plan(first: first, schedule: delay, firedCount: 0, now: now, policy: policy(.fireAll, threshold: 5000))
+        #expect(seconds(missed.emit.map(\.scheduledAt)) == [1000])
+        #expect(seconds(missed.misfired) == [1000])
+    }
+
     @Test func fireOnceEmitsLatestMisfire() {
         let plan = MisfirePlan.plan(first: first, schedule: schedule, firedCount: 0, now: now, policy: policy(.fireOnce, threshold: 5000))
         #expect(seconds(plan.emit.map(\.scheduledAt)) == [1060, 1065, 1070])

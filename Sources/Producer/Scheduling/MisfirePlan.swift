@@ -33,7 +33,12 @@ struct MisfirePlan: Sendable, Equatable {
     /// of `schedule` that has also come by `now`.
     static func plan(first: ScheduledFire, schedule: CompiledSchedule, firedCount: Int, now: Date, policy: Policy) -> MisfirePlan {
         var due = [first]
-        let more = schedule.fires(after: first.scheduledAt, through: now, limit: batchLimit - 1, firedCount: firedCount + 1)
+        // A `delay` job's next instant comes from the end of the run this fire starts, so a
+        // late start never has more than this one instant due.
+        var more: [ScheduledFire] = []
+        if case .delay = schedule.kind {} else {
+            more = schedule.fires(after: first.scheduledAt, through: now, limit: batchLimit - 1, firedCount: firedCount + 1)
+        }
         for fire in more {
             guard fire.fireAt <= now else { break }
             due.append(fire)
