@@ -1,0 +1,52 @@
+import Foundation
+import Shared
+import TestSupport
+import Testing
+
+/// What the command lines of both binaries print for help, job files given alone, an
+/// unreachable broker and jobs without a schedule.
+@Suite struct ProducerCommandLineTests {
+    func command(_ binary: String = "dify-producer", _ arguments: [String], name: String, timeout: Duration = .seconds(60)) async throws -> (status: Int32?, output: String) {
+        let process = try ManagedProcess(binary: binary, arguments: arguments, environment: [:], logName: name)
+        guard await process.waitForExit(timeout: timeout) else {
+            process.kill9()
+            throw ProcessError(reason: "\(binary) \(arguments.joined(separator: " ")) did not exit:\n\(process.log)")
+        }
+        return (await process.terminate(timeout: .seconds(1)), process.log)
+    }
+
+    func writeFile(_ text: String, name: String) throws -> String {
+        let directory = ManagedProcess.outputDirectory.appendingPathComponent("command-line-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func validateOfAJobFileAloneWarnsThatAppsAndChannelsWereNotChecked() async throws {
+        let jobs = try writeFile("""
+            jobs:
+              - id: lone
+                app: nope
+                schedule: {every: 1m}
+                deliver: {channels: [nohook], content: answer}
+            """, name: "jobs.yaml")
+        let (status, output) = try await command("dify-producer", ["validate", jobs], name: "validate-lone")
+        #expect(status == 0)
+        #expect(output.contains("warning: apps not checked (nope): \(jobs) defines no apps:; pass the configuration file too"))
+        #expect(output.contains("warning: channels not checked (nohook)"))
+    }
+
+    @Test func commandsThatTalkToKafkaFailFastWithoutBrokers() async throws {
+        let closed = "127.0.0.1:\(try FreePort.next())"
+        let config = try writeFile("kafka: {bootstrap_servers: \"\(closed)\"}\n", name: "kafka.yaml")
+        let jobs = try writeFile("jobs:\n  - id: a\n    app: demo\n    schedule: {every: 1m}\n", name: "jobs.yaml")
+        for arguments in [["apply", jobs, "--config", config, "--dry-run", "--skip-inputs"], ["topics", "list", "--config", config], ["tail", "results", "--config", config]] {
+            // The waits allow for a slow machine; a hung command fails the test, not a slow one.
+            let (status, output) = try await command("dify-producer", arguments, name: "no-broker-\(arguments[0])", timeout: .seconds(40))
+            #expect(status == 1, "\(arguments): \(output)")
+            #expect(output.contains("cannot reach Kafka at \(closed) (from \(config)"), "\(arguments): \(output)")
+            #expect(output.contains("pass --config FILE whose kafka: section names yours"))
+        }
+    }
+}
