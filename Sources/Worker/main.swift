@@ -13,8 +13,12 @@ enum WorkerCommand {
 
     static func main() async -> Int32 {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if ["help", "--help", "-h"].contains(arguments.first) || (arguments.first == "run" && arguments.contains { $0 == "--help" || $0 == "-h" }) {
+            print(usage)
+            return 0
+        }
         guard arguments.first == "run" else {
-            printError(arguments.first.map { "unknown command \"\($0)\"\n\n" } ?? "" + usage)
+            printError((arguments.first.map { "dify-worker: unknown command \"\($0)\"\n\n" } ?? "") + usage)
             return 2
         }
         do {

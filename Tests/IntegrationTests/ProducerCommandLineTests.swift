@@ -49,4 +49,27 @@ import Testing
             #expect(output.contains("pass --config FILE whose kafka: section names yours"))
         }
     }
+
+    @Test func helpPrintsUsageForEveryCommand() async throws {
+        let producerCommands = [
+            ["--help"], ["-h"], ["help"], ["run", "--help"], ["apply", "--help"], ["validate", "-h"], ["app", "--help"],
+            ["app", "inspect", "--help"], ["next", "--help"], ["explain", "--help"], ["topics", "--help"],
+            ["topics", "create", "--help"], ["tail", "--help"], ["tail", "results", "-h"], ["hash-token", "--help"],
+            ["bench-kafka", "--help"], ["bench-producer", "--help"], ["bench-schedule", "--help"],
+            ["bench-triggers", "--help"], ["bench-records", "--help"],
+        ]
+        for arguments in producerCommands {
+            let (status, output) = try await command("dify-producer", arguments, name: "help-producer")
+            #expect(status == 0, "dify-producer \(arguments.joined(separator: " ")): \(output)")
+            #expect(output.contains("usage: dify-producer"), "dify-producer \(arguments.joined(separator: " ")): \(output)")
+        }
+        for arguments in [["--help"], ["-h"], ["help"], ["run", "--help"]] {
+            let (status, output) = try await command("dify-worker", arguments, name: "help-worker")
+            #expect(status == 0, "dify-worker \(arguments.joined(separator: " ")): \(output)")
+            #expect(output.contains("usage: dify-worker run --config FILE"))
+        }
+        let (status, output) = try await command("dify-worker", ["start"], name: "help-worker-unknown")
+        #expect(status == 2)
+        #expect(output.contains("dify-worker: unknown command \"start\"") && output.contains("usage: dify-worker"))
+    }
 }
