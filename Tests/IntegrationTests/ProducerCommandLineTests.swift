@@ -72,4 +72,19 @@ import Testing
         #expect(status == 2)
         #expect(output.contains("dify-worker: unknown command \"start\"") && output.contains("usage: dify-worker"))
     }
+
+    @Test func nextSaysAChainOnlyJobHasNoScheduleAndNamesItsParents() async throws {
+        let jobs = try writeFile("""
+            jobs:
+              - {id: parent, app: demo, schedule: {every: 1h}, on_success: [child], on_failure: [child]}
+              - {id: child, app: demo, schedule: {}}
+              - {id: orphan, app: demo, schedule: {}}
+            """, name: "jobs.yaml")
+        let (status, output) = try await command("dify-producer", ["next", "--config", jobs, "--job", "child", "--render"], name: "next-child")
+        #expect(status == 0)
+        #expect(output.contains("job \"child\" has no schedule of its own: it runs only when a parent job lists it in on_success or on_failure: started by parent (on_success), parent (on_failure)"))
+        let orphan = try await command("dify-producer", ["next", "--config", jobs, "--job", "orphan"], name: "next-orphan")
+        #expect(orphan.status == 0)
+        #expect(orphan.output.contains("no job in \(jobs) does"))
+    }
 }
