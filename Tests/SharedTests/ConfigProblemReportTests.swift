@@ -111,4 +111,43 @@ import Testing
         #expect(found.count == 1)
         #expect(found.first?.hasPrefix("c.yaml:7: jobs[0].inputs.day: template in job \"a\"") == true)
     }
+
+    @Test func longValuesAreCutAndTheIDRuleIsStated() {
+        let id = String(repeating: "x", count: 20_000) + "!"
+        let message = JobValidator.invalidIDMessage(id)
+        #expect(message.count < 300)
+        #expect(message.hasPrefix("\"\(String(repeating: "x", count: 100))… (20001 characters)\" is not a valid job id"))
+        #expect(message.hasSuffix("use 1 to 128 ASCII letters (A-Z, a-z), digits (0-9), '.', '_' or '-', with no spaces"))
+    }
+
+    @Test func textThatIsNotJSONSaysWhatWasExpected() {
+        #expect {
+            try JSONValue.parse(Data("not json at all".utf8))
+        } throws: { error in
+            "\(error)".hasPrefix("invalid JSON at byte 0: expected a JSON value such as an object")
+        }
+        #expect {
+            try JSONValue.parse(Data("hello".utf8))
+        } throws: { error in
+            "\(error)".contains("unexpected character 'h': expected a JSON value such as an object")
+        }
+    }
+
+    @Test func emptyDateFormatIsRejected() {
+        #expect {
+            try Template.compile("{{ scheduled_at | date: \"\" }}", scope: JobTemplates.scope)
+        } throws: { error in
+            "\(error)".contains("the format is empty")
+        }
+    }
+
+    @Test func aliasBombSaysWhatToDo() {
+        var text = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...7 {
+            text += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        let found = problems(text)
+        #expect(found.count == 1)
+        #expect(found.first?.contains("which looks like an alias bomb: use fewer or smaller aliases") == true)
+    }
 }

@@ -43,6 +43,14 @@ public struct JobValidator: Sendable {
         self.scheduleCheck = scheduleCheck ?? JobValidator.basicScheduleCheck
     }
 
+    /// The rule for job ids, as messages state it.
+    public static let idRule = "use 1 to 128 ASCII letters (A-Z, a-z), digits (0-9), '.', '_' or '-', with no spaces"
+
+    /// The message for an id that breaks ``idRule``, with a long id cut short.
+    public static func invalidIDMessage(_ id: String) -> String {
+        "\"\(MessageText.clipped(id))\" is not a valid job id: \(idRule)"
+    }
+
     /// Job ids: letters, digits, `.`, `_` and `-`, at most 128 characters.
     public static func isValidID(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 128 && id.utf8.allSatisfy { byte in
@@ -55,7 +63,7 @@ public struct JobValidator: Sendable {
         var problems: [JobProblem] = []
 
         if !JobValidator.isValidID(job.id) {
-            problems.append(JobProblem(field: "id", message: "\"\(job.id)\" is not a valid job id: use 1-128 letters, digits, '.', '_' or '-'"))
+            problems.append(JobProblem(field: "id", message: JobValidator.invalidIDMessage(job.id)))
         }
         if job.app.isEmpty {
             problems.append(JobProblem(field: "app", message: job.effectiveKind == .difyCleanup ? "must name a database under worker.dify_databases" : "must name an app"))

@@ -129,7 +129,7 @@ private struct YAMLTreeBuilder {
             }
             expandedNodes += count(target)
             guard expandedNodes <= Self.maxExpandedNodes else {
-                throw ConfigError(file: file, line: mark.line, message: "aliases expand to more than \(Self.maxExpandedNodes) nodes")
+                throw ConfigError(file: file, line: mark.line, message: "aliases expand to more than \(Self.maxExpandedNodes) nodes, which looks like an alias bomb: use fewer or smaller aliases (*name), or write the repeated parts out")
             }
             return target
 
