@@ -23,7 +23,7 @@ import Testing
         return path
     }
 
-    @Test func validateOfAJobFileAloneWarnsThatAppsAndChannelsWereNotChecked() async throws {
+    @Test func validateWarnsOnLoneJobFile() async throws {
         let jobs = try writeFile("""
             jobs:
               - id: lone
@@ -37,7 +37,7 @@ import Testing
         #expect(output.contains("warning: channels not checked (nohook)"))
     }
 
-    @Test func commandsThatTalkToKafkaFailFastWithoutBrokers() async throws {
+    @Test func kafkaCommandsFailFastWithoutBroker() async throws {
         let closed = "127.0.0.1:\(try FreePort.next())"
         let config = try writeFile("kafka: {bootstrap_servers: \"\(closed)\"}\n", name: "kafka.yaml")
         let jobs = try writeFile("jobs:\n  - id: a\n    app: demo\n    schedule: {every: 1m}\n", name: "jobs.yaml")
@@ -50,7 +50,7 @@ import Testing
         }
     }
 
-    @Test func helpPrintsUsageForEveryCommand() async throws {
+    @Test func helpPrintsUsageEverywhere() async throws {
         let producerCommands = [
             ["--help"], ["-h"], ["help"], ["run", "--help"], ["apply", "--help"], ["validate", "-h"], ["app", "--help"],
             ["app", "inspect", "--help"], ["next", "--help"], ["explain", "--help"], ["topics", "--help"],
@@ -73,7 +73,7 @@ import Testing
         #expect(output.contains("dify-worker: unknown command \"start\"") && output.contains("usage: dify-worker"))
     }
 
-    @Test func nextSaysAChainOnlyJobHasNoScheduleAndNamesItsParents() async throws {
+    @Test func nextExplainsChainOnlyJob() async throws {
         let jobs = try writeFile("""
             jobs:
               - {id: parent, app: demo, schedule: {every: 1h}, on_success: [child], on_failure: [child]}

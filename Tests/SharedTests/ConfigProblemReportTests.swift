@@ -16,7 +16,7 @@ import Testing
         }
     }
 
-    @Test func jobIndexesCountJobsThatFailedToDecode() {
+    @Test func jobIndexCountsUndecodedJobs() {
         let found = problems("""
             apps:
               demo: {base_url: "http://x/v1", api_key_env: K}
@@ -33,7 +33,7 @@ import Testing
         #expect(found.contains { $0.hasPrefix("c.yaml:8: jobs[1].app: unknown app \"nope\"") || $0.hasPrefix("c.yaml:9: jobs[1].app: unknown app \"nope\"") })
     }
 
-    @Test func enumValueErrorsListTheAllowedValues() {
+    @Test func enumErrorListsAllowedValues() {
         let found = problems("""
             jobs:
               - id: k1
@@ -44,7 +44,7 @@ import Testing
         #expect(found == ["c.yaml:5: jobs[0].overlap: \"skipp\" is not one of allow, skip, buffer_one, cancel_previous"])
     }
 
-    @Test func jsonEnumAndTypeErrorsUseJSONTerms() {
+    @Test func jsonErrorsUseJSONTerms() {
         func reason(_ json: String) -> String {
             do {
                 _ = try MessageCodec.decode(Trigger.self, from: Data(json.utf8))
@@ -59,7 +59,7 @@ import Testing
         #expect(MessageText.valueKind([String: JSONValue].self) == "an object")
     }
 
-    @Test func authReportsEveryProblemInOneRun() {
+    @Test func authReportsEveryProblem() {
         let found = problems("""
             auth:
               tokens:
@@ -77,7 +77,7 @@ import Testing
         #expect(found.count == 6)
     }
 
-    @Test func budgetReportsEveryProblemAtItsLine() {
+    @Test func budgetProblemsHaveValueLines() {
         let found = problems("""
             apps:
               demo:
@@ -98,7 +98,7 @@ import Testing
         #expect(found.count == 5)
     }
 
-    @Test func templateProblemsPointAtTheInputLine() {
+    @Test func templateProblemPointsAtInput() {
         let found = problems("""
             jobs:
               - id: a
@@ -112,7 +112,7 @@ import Testing
         #expect(found.first?.hasPrefix("c.yaml:7: jobs[0].inputs.day: template in job \"a\"") == true)
     }
 
-    @Test func longValuesAreCutAndTheIDRuleIsStated() {
+    @Test func longIDIsCutWithRule() {
         let id = String(repeating: "x", count: 20_000) + "!"
         let message = JobValidator.invalidIDMessage(id)
         #expect(message.count < 300)
@@ -120,7 +120,7 @@ import Testing
         #expect(message.hasSuffix("use 1 to 128 ASCII letters (A-Z, a-z), digits (0-9), '.', '_' or '-', with no spaces"))
     }
 
-    @Test func textThatIsNotJSONSaysWhatWasExpected() {
+    @Test func nonJSONNamesExpectedValue() {
         #expect {
             try JSONValue.parse(Data("not json at all".utf8))
         } throws: { error in
@@ -141,7 +141,7 @@ import Testing
         }
     }
 
-    @Test func aliasBombSaysWhatToDo() {
+    @Test func aliasBombMessageGivesFix() {
         var text = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
         for level in 1...7 {
             text += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"

@@ -123,7 +123,7 @@ private func renderInput(_ text: String, zone: String, at scheduledAt: String, p
         #expect(value == .string("2026-03-29T01:00:00+01:00"))
     }
 
-    @Test func hoursAreLocalClockHoursInHalfHourZones() throws {
+    @Test func halfHourSwitchHourIsLocal() throws {
         // Lord Howe Island moves its clocks from 02:00 +10:30 to 02:30 +11:00 on 2026-10-04:
         // the fire at 02:30 is in the local hour 02:00-03:00, which starts at 02:30 that day.
         let at = "2026-10-03T15:30:00Z"
