@@ -20,9 +20,26 @@ enum ProducerCommand {
         Run a command with --help for its options.
         """
 
+    /// Usage of each command, printed for `COMMAND --help` or `-h` anywhere after it.
+    static let commandUsage: [String: String] = [
+        "run": RunCommand.usage, "apply": ApplyCommand.usage, "validate": ValidateCommand.usage,
+        "app": AppCommand.usage, "next": NextCommand.usage, "explain": ExplainCommand.usage,
+        "topics": TopicsCommand.usage, "tail": TailCommand.usage, "hash-token": HashTokenCommand.usage,
+        // Benchmark commands for `make bench`; not listed in the usage above.
+        "bench-kafka": "usage: dify-producer bench-kafka --config FILE [--messages N] [--round-trips N]\n  broker produce rate and round trip, for make bench",
+        "bench-producer": "usage: dify-producer bench-producer --config FILE --measure memory|rebuild|emit --jobs N\n  producer figures for make bench (scripts/bench/producer.sh)",
+        "bench-schedule": "usage: dify-producer bench-schedule [--jobs N]\n  next-fire computation times, for scripts/bench/schedule.sh (build with -c release)",
+        "bench-triggers": "usage: dify-producer bench-triggers --config FILE --app APP --count N [--inputs JSON] [--job ID] [--policy JSON] [--rate N]\n  writes N triggers for APP to the trigger topic, for worker benchmarks",
+        "bench-records": "usage: dify-producer bench-records --store sqlite:PATH|postgres://... [--runs N] [--nodes K] [--fill N]\n  run-record ingest and query times, for make bench (build with -c release)",
+    ]
+
     static func main() async -> Int32 {
         let arguments = Array(CommandLine.arguments.dropFirst())
         let rest = Array(arguments.dropFirst())
+        if let command = arguments.first, let text = commandUsage[command], rest.contains(where: { $0 == "--help" || $0 == "-h" }) {
+            print(text)
+            return 0
+        }
         switch arguments.first {
         case "run": return await RunCommand.run(arguments: rest)
         case "apply": return await ApplyCommand.run(arguments: rest)

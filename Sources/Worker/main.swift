@@ -13,10 +13,14 @@ enum WorkerCommand {
 
     static func main() async -> Int32 {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if ["help", "--help", "-h"].contains(arguments.first) || (arguments.first == "run" && arguments.contains { $0 == "--help" || $0 == "-h" }) {
+            print(usage)
+            return 0
+        }
         // Hidden: the worker's CPU cost per run without a broker, for scripts/bench/worker-cpu.sh.
         if arguments.first == "bench-runs" { return await BenchRunsCommand.run(arguments: Array(arguments.dropFirst())) }
         guard arguments.first == "run" else {
-            printError(arguments.first.map { "unknown command \"\($0)\"\n\n" } ?? "" + usage)
+            printError((arguments.first.map { "dify-worker: unknown command \"\($0)\"\n\n" } ?? "") + usage)
             return 2
         }
         do {

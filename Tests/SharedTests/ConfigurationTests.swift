@@ -65,7 +65,7 @@ import Testing
             try ConfigurationLoader(environment: [:]).load(text: text, file: "jobs.yaml")
         } throws: { error in
             let text = "\(error)"
-            return text.contains("jobs.yaml:2: jobs[0].timeout: invalid duration \"ten minutes\"")
+            return text.contains("jobs.yaml:5: jobs[0].timeout: invalid duration \"ten minutes\"")
                 && text.contains("jobs.yaml:8: jobs[1]: unknown key \"shedule\": did you mean \"schedule\"?")
         }
     }

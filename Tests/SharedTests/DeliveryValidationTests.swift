@@ -86,7 +86,7 @@ struct DeliveryValidationTests {
         #expect {
             try ConfigurationLoader(environment: [:]).load(text: text, file: "jobs.yaml")
         } throws: { error in
-            "\(error)".contains("jobs.yaml:4: jobs[0].deliver.channels[0]: unknown channel \"team-chta\"")
+            "\(error)".contains("jobs.yaml:7: jobs[0].deliver.channels[0]: unknown channel \"team-chta\"")
         }
     }
 

@@ -123,6 +123,29 @@ private func renderInput(_ text: String, zone: String, at scheduledAt: String, p
         #expect(value == .string("2026-03-29T01:00:00+01:00"))
     }
 
+    @Test func halfHourSwitchHourIsLocal() throws {
+        // Lord Howe Island moves its clocks from 02:00 +10:30 to 02:30 +11:00 on 2026-10-04:
+        // the fire at 02:30 is in the local hour 02:00-03:00, which starts at 02:30 that day.
+        let at = "2026-10-03T15:30:00Z"
+        let zone = "Australia/Lord_Howe"
+        #expect(try renderInput("{{ scheduled_at }}", zone: zone, at: at) == .string("2026-10-04T02:30:00+11:00"))
+        #expect(try renderInput("{{ current_hour.start }}", zone: zone, at: at) == .string("2026-10-04T02:30:00+11:00"))
+        #expect(try renderInput("{{ current_hour.until }}", zone: zone, at: at) == .string("2026-10-04T03:00:00+11:00"))
+        #expect(try renderInput("{{ previous_hour.start }}", zone: zone, at: at) == .string("2026-10-04T01:00:00+10:30"))
+        #expect(try renderInput("{{ previous_hour.until }}", zone: zone, at: at) == .string("2026-10-04T02:30:00+11:00"))
+        // On an ordinary day every hour starts at :00.
+        #expect(try renderInput("{{ current_hour.start }}", zone: zone, at: "2026-10-04T15:30:00Z") == .string("2026-10-05T02:00:00+11:00"))
+    }
+
+    @Test func repeatedHourIsOneLocalHour() throws {
+        // Berlin's clocks go from 03:00 CEST back to 02:00 CET on 2026-10-25: the local hour
+        // 02:00-03:00 lasts two hours, and 02:30 CET (01:30 UTC) is in it.
+        let at = "2026-10-25T01:30:00Z"
+        #expect(try renderInput("{{ current_hour.start }}", zone: "Europe/Berlin", at: at) == .string("2026-10-25T02:00:00+02:00"))
+        #expect(try renderInput("{{ current_hour.until }}", zone: "Europe/Berlin", at: at) == .string("2026-10-25T03:00:00+01:00"))
+        #expect(try renderInput("{{ previous_hour.start }}", zone: "Europe/Berlin", at: at) == .string("2026-10-25T01:00:00+02:00"))
+    }
+
     @Test func previousWeekAndMonth() throws {
         // Wednesday 2026-03-04 in Shanghai.
         let at = "2026-03-04T01:00:00Z"

@@ -55,12 +55,12 @@ import Testing
                 cleanup: {retention: 30d}
             """)
         let expected = [
-            "jobs.yaml:6: jobs[0].app: unknown Dify database \"other\": a dify_cleanup job's app names one under worker.dify_databases (main, spare)",
-            "jobs.yaml:6: jobs[0].cleanup.retention: \"10m\" is too short: use at least 1h, such as 30d",
-            "jobs.yaml:6: jobs[0].cleanup.batch_size: 0 is out of range: use 1 to 10000, such as 100",
-            "jobs.yaml:6: jobs[0].cleanup.pause: \"1h\" is too long: use at most 10m",
-            "jobs.yaml:6: jobs[0].cleanup.apps[0]: \"not-a-uuid\" is not a Dify app id",
-            "jobs.yaml:11: jobs[1].cleanup: only a job of kind dify_cleanup takes a cleanup block",
+            "jobs.yaml:8: jobs[0].app: unknown Dify database \"other\": a dify_cleanup job's app names one under worker.dify_databases (main, spare)",
+            "jobs.yaml:10: jobs[0].cleanup.retention: \"10m\" is too short: use at least 1h, such as 30d",
+            "jobs.yaml:10: jobs[0].cleanup.batch_size: 0 is out of range: use 1 to 10000, such as 100",
+            "jobs.yaml:10: jobs[0].cleanup.pause: \"1h\" is too long: use at most 10m",
+            "jobs.yaml:10: jobs[0].cleanup.apps[0]: \"not-a-uuid\" is not a Dify app id",
+            "jobs.yaml:14: jobs[1].cleanup: only a job of kind dify_cleanup takes a cleanup block",
             "worker.dify_databases.spare: set url_env (an environment variable) or url_file",
         ]
         for text in expected {

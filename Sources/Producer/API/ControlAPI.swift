@@ -256,7 +256,7 @@ struct ControlAPI: Sendable {
 
     func existingJob(_ id: String) async throws -> Job {
         guard JobValidator.isValidID(id) else {
-            throw HTTPError.badRequest("\"\(id)\" is not a valid job id: use 1-128 letters, digits, '.', '_' or '-'", field: "id")
+            throw HTTPError.badRequest(JobValidator.invalidIDMessage(id), field: "id")
         }
         guard let job = try await context.registry.job(id: id) else {
             throw HTTPError.notFound("no job \"\(id)\"")

@@ -31,7 +31,7 @@ struct JobPreviewRoute: Sendable {
         }
         let pathID = request.query("id")
         if let pathID, !JobValidator.isValidID(pathID) {
-            throw HTTPError.badRequest("\"\(pathID)\" is not a valid job id: use 1-128 letters, digits, '.', '_' or '-'", field: "id")
+            throw HTTPError.badRequest(JobValidator.invalidIDMessage(pathID), field: "id")
         }
 
         let document = JobDocument.read(request, pathID: pathID)

@@ -58,7 +58,9 @@ struct AppInspection: Sendable {
         do {
             parameters = try await client.parameters(app: endpoint)
         } catch {
-            throw Failure(code: .difyFailed, reason: "reading GET /parameters of app \"\(app)\" at \(settings.baseURL) failed: \(error)")
+            // The client words its errors for the worker, which retries; this one-shot read does not.
+            let detail = "\(error)".replacingOccurrences(of: "; retrying with a backoff.", with: ".")
+            throw Failure(code: .difyFailed, reason: "reading GET /parameters of app \"\(app)\" at \(settings.baseURL) failed: \(detail)")
         }
         let mode = try? await client.info(app: endpoint).mode
         return AppInspection(app: app, baseURL: settings.baseURL, mode: mode, parameters: parameters)

@@ -24,6 +24,7 @@ enum ApplyCommand {
             // Jobs' inputs are checked against each reachable app's input form before anything is written.
             if !options.has("skip-inputs") { try await JobInputCheck.enforce(configuration) }
             try KafkaLibrary.checkVersion()
+            try await ConfigLoading.requireBrokers(configuration, files: files)
 
             let logger = Logger(label: "dify-producer")
             let kafka = ConfigLoading.kafka(configuration, role: "apply")

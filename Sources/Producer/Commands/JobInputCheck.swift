@@ -63,9 +63,9 @@ enum JobInputCheck {
 
         for (index, job) in jobs {
             guard case .success(let inspection)? = forms[job.app] else { continue }
-            let mark = index < configuration.jobMarks.count ? configuration.jobMarks[index] : YAMLMark(file: configuration.file, line: 0, column: 0)
+            let mark = configuration.jobMark(index)
             for problem in InputValidator.problems(inputs: job.inputs ?? [:], form: inspection.parameters.inputs, app: job.app) {
-                report.errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].\(problem.field)", message: problem.message))
+                report.errors.append(ConfigError(file: mark.file, line: mark.line, path: "\(configuration.jobPath(index)).\(problem.field)", message: problem.message))
             }
         }
         return report

@@ -104,9 +104,13 @@ enum NextCommand {
         var job: Job?
         if let jobName {
             guard let loaded = loadJob(jobName, files: configFiles) else { return 2 }
-            (job, calendars) = loaded
+            (job, calendars) = (loaded.job, loaded.calendars)
             spec = loaded.job.schedule
             jobID = loaded.job.id
+            if spec.cron == nil && spec.every == nil && spec.at == nil {
+                print(chainOnlyText(loaded.job, parents: loaded.parents, files: configFiles))
+                return 0
+            }
         } else if render {
             fail("--render needs --job ID and --config FILE: it renders the inputs of a job")
             return 2
@@ -149,8 +153,19 @@ enum NextCommand {
         return 0
     }
 
-    /// Loads the configuration and returns the job named `id` with its calendars.
-    private static func loadJob(_ id: String, files: [String]) -> (job: Job, calendars: CalendarLookup)? {
+    /// What `next` says of a job without a schedule of its own: it runs only when a parent's
+    /// `on_success` or `on_failure` starts it, and which jobs of the files do.
+    static func chainOnlyText(_ job: Job, parents: [(id: String, field: String)], files: [String]) -> String {
+        let head = "job \"\(job.id)\" has no schedule of its own: it runs only when a parent job lists it in on_success or on_failure"
+        guard !parents.isEmpty else {
+            return head + "; no job in \(files.joined(separator: ", ")) does, so it runs only if a job defined elsewhere or a manual trigger (POST /v1/jobs/\(job.id)/trigger) starts it"
+        }
+        return head + ": started by " + parents.map { "\($0.id) (\($0.field))" }.joined(separator: ", ")
+    }
+
+    /// Loads the configuration and returns the job named `id` with its calendars and the jobs
+    /// that chain to it.
+    private static func loadJob(_ id: String, files: [String]) -> (job: Job, calendars: CalendarLookup, parents: [(id: String, field: String)])? {
         guard !files.isEmpty else {
             fail("--job needs --config FILE naming the file that defines the job")
             return nil
@@ -168,7 +183,12 @@ enum NextCommand {
             return nil
         }
         let registry = CalendarRegistry(configuration.scheduleCalendars().calendars)
-        return (job, registry.lookup)
+        var parents: [(id: String, field: String)] = []
+        for candidate in configuration.jobs {
+            if candidate.onSuccess?.contains(id) == true { parents.append((candidate.id, "on_success")) }
+            if candidate.onFailure?.contains(id) == true { parents.append((candidate.id, "on_failure")) }
+        }
+        return (job, registry.lookup, parents)
     }
 
     /// Prints the inputs and query the trigger of this fire would send, indented under it.

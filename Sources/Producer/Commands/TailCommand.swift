@@ -31,6 +31,7 @@ enum TailCommand {
                 return 2
             }
             try KafkaLibrary.checkVersion()
+            try await ConfigLoading.requireBrokers(configuration, files: options.all("config"))
             var settings = configuration.kafka.settings
             settings["auto.offset.reset"] = options.has("from-beginning") ? "earliest" : "latest"
             let kafka = KafkaConfiguration(bootstrapServers: configuration.kafka.bootstrapServers, clientID: "dify-producer-tail", settings: settings)

@@ -14,6 +14,7 @@ enum TopicsCommand {
             let options = try CommandArguments(Array(arguments.dropFirst()), options: ["config"])
             let configuration = try ConfigLoading.load(options.all("config"))
             try KafkaLibrary.checkVersion()
+            try await ConfigLoading.requireBrokers(configuration, files: options.all("config"))
             let admin = try KafkaAdmin(configuration: ConfigLoading.kafka(configuration, role: "admin"))
             let topics = configuration.kafka.topics
 

@@ -23,6 +23,7 @@ enum ValidateCommand {
         }
         do {
             let configuration = try ConfigurationLoader().load(paths: files)
+            for warning in uncheckedReferences(configuration, files: files) { printError("warning: \(warning)") }
             if !options.has("skip-inputs") { try await JobInputCheck.enforce(configuration) }
             print("valid: \(configuration.jobs.count) jobs, \(configuration.apps.count) apps, \(configuration.calendars.count) calendars in \(files.joined(separator: ", "))")
             return 0
@@ -36,5 +37,22 @@ enum ValidateCommand {
             printError("dify-producer validate: \(error)")
             return 1
         }
+    }
+
+    /// Warnings for names the files could not check: jobs' apps when no file defines `apps:`,
+    /// and delivery or alert channels when none defines `channels:` (a job file given alone).
+    static func uncheckedReferences(_ configuration: Configuration, files: [String]) -> [String] {
+        var warnings: [String] = []
+        let named = files.joined(separator: ", ")
+        let example = "dify-producer validate config.yaml \(files.joined(separator: " "))"
+        let apps = Set(configuration.jobs.filter { $0.effectiveKind != .difyCleanup }.map(\.app)).sorted()
+        if configuration.apps.isEmpty, !apps.isEmpty {
+            warnings.append("apps not checked (\(apps.joined(separator: ", "))): \(named) defines no apps:; pass the configuration file too, as in \(example)")
+        }
+        let channels = Set(configuration.jobs.flatMap { ($0.deliver?.channels ?? []) + ($0.alerts?.channels ?? []) }).sorted()
+        if configuration.channels.isEmpty, !channels.isEmpty {
+            warnings.append("channels not checked (\(channels.joined(separator: ", "))): \(named) defines no channels:; pass the configuration file too, as in \(example)")
+        }
+        return warnings
     }
 }

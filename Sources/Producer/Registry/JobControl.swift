@@ -11,7 +11,7 @@ struct JobControl: Codable, Hashable, Sendable {
     static let currentVersion = 1
     static let keyPrefix = "control:"
 
-    enum Action: String, Codable, Sendable {
+    enum Action: String, Codable, Sendable, CaseIterable, TextChoice {
         case pause
         case resume
     }

@@ -44,23 +44,23 @@ public struct AuthSettings: Decodable, Sendable, Hashable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         openOnLoopback = try container.decodeIfPresent(Bool.self, forKey: .openOnLoopback) ?? false
-        tokens = try container.decodeIfPresent([AuthToken].self, forKey: .tokens) ?? []
-        sessions = try container.decodeIfPresent(SessionSettings.self, forKey: .sessions) ?? SessionSettings()
-        trustedProxies = try container.decodeIfPresent([String].self, forKey: .trustedProxies) ?? []
+        tokens = try decoder.collecting([]) { try container.decodeIfPresent([AuthToken].self, forKey: .tokens) ?? [] }
+        sessions = try decoder.collecting(SessionSettings()) { try container.decodeIfPresent(SessionSettings.self, forKey: .sessions) ?? SessionSettings() }
+        trustedProxies = try decoder.collecting([]) { try container.decodeIfPresent([String].self, forKey: .trustedProxies) ?? [] }
         for (index, proxy) in trustedProxies.enumerated() where !Self.isAddress(proxy) {
             let path: [CodingKey] = container.codingPath + [CodingKeys.trustedProxies, AuthIndexKey(index)]
-            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: path,
-                debugDescription: "\"\(proxy)\" is not an IP address: list each proxy's address, such as 10.0.0.5 or ::1, without a port"))
+            try decoder.report(DecodingError.dataCorrupted(DecodingError.Context(codingPath: path,
+                debugDescription: "\"\(proxy)\" is not an IP address: list each proxy's address, such as 10.0.0.5 or ::1, without a port")))
         }
 
         var names: [String: Int] = [:]
         var hashes: [String: Int] = [:]
         for (index, token) in tokens.enumerated() {
             if let first = names[token.name] {
-                throw Self.invalid(container, index, "name", "duplicate token name \"\(token.name)\": also tokens[\(first)]; give each token its own name")
+                try decoder.report(Self.invalid(container, index, "name", "duplicate token name \"\(token.name)\": also tokens[\(first)]; give each token its own name"))
             }
             if let first = hashes[token.sha256] {
-                throw Self.invalid(container, index, "sha256", "the same hash as tokens[\(first)]: generate a new token for \"\(token.name)\"")
+                try decoder.report(Self.invalid(container, index, "sha256", "the same hash as tokens[\(first)]: generate a new token for \"\(token.name)\""))
             }
             names[token.name] = index
             hashes[token.sha256] = index
@@ -107,21 +107,24 @@ public struct AuthToken: Decodable, Sendable, Hashable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        name = try container.decode(String.self, forKey: .name)
-        guard Self.isValidName(name) else {
-            throw DecodingError.dataCorruptedError(forKey: .name, in: container,
-                debugDescription: "invalid token name \"\(name)\": use 1-64 letters, digits, '.', '_', '-' or '@'")
+        // Every field is checked, so one run lists all of an entry's problems.
+        name = try decoder.collecting("") { try container.decode(String.self, forKey: .name) }
+        if !Self.isValidName(name) {
+            try decoder.report(DecodingError.dataCorruptedError(forKey: .name, in: container,
+                debugDescription: "invalid token name \"\(MessageText.clipped(name))\": use 1-64 ASCII letters, digits, '.', '_', '-' or '@'"))
         }
-        let roleText = try container.decode(String.self, forKey: .role)
-        guard let role = AccessRole(rawValue: roleText) else {
-            throw DecodingError.dataCorruptedError(forKey: .role, in: container,
-                debugDescription: "unknown role \"\(roleText)\": use admin, developer, operator or viewer")
+        let roleText = try decoder.collecting("") { try container.decode(String.self, forKey: .role) }
+        if let role = AccessRole(rawValue: roleText) {
+            self.role = role
+        } else {
+            try decoder.report(DecodingError.dataCorruptedError(forKey: .role, in: container,
+                debugDescription: "unknown role \"\(MessageText.clipped(roleText))\": use admin, developer, operator or viewer"))
+            self.role = .viewer
         }
-        self.role = role
-        let hash = try container.decode(String.self, forKey: .sha256).lowercased()
-        guard hash.utf8.count == 64, hash.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
-            throw DecodingError.dataCorruptedError(forKey: .sha256, in: container,
-                debugDescription: "not a SHA-256 hash: write the 64 hex digits that `dify-producer hash-token` prints, never the token itself")
+        let hash = try decoder.collecting("") { try container.decode(String.self, forKey: .sha256).lowercased() }
+        if !(hash.utf8.count == 64 && hash.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })) {
+            try decoder.report(DecodingError.dataCorruptedError(forKey: .sha256, in: container,
+                debugDescription: "not a SHA-256 hash: write the 64 hex digits that `dify-producer hash-token` prints, never the token itself"))
         }
         sha256 = hash
     }

@@ -34,22 +34,27 @@ public struct SessionSettings: Decodable, Sendable, Hashable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        idleTimeout = try Self.duration(container, .idleTimeout) ?? idleTimeout
-        maxAge = try Self.duration(container, .maxAge) ?? maxAge
-        signInWindow = try Self.duration(container, .signInWindow) ?? signInWindow
-        maxCount = try container.decodeIfPresent(Int.self, forKey: .maxCount) ?? maxCount
-        guard (1...1_000_000).contains(maxCount) else {
-            throw DecodingError.dataCorruptedError(forKey: .maxCount, in: container,
-                debugDescription: "max_count \(maxCount) is out of range: use 1 to 1000000 sessions")
+        // Each key is checked on its own, so one run lists every problem of the section.
+        idleTimeout = try decoder.collecting(nil) { try Self.duration(container, .idleTimeout) } ?? idleTimeout
+        maxAge = try decoder.collecting(nil) { try Self.duration(container, .maxAge) } ?? maxAge
+        signInWindow = try decoder.collecting(nil) { try Self.duration(container, .signInWindow) } ?? signInWindow
+        let count = try decoder.collecting(nil) { try container.decodeIfPresent(Int.self, forKey: .maxCount) } ?? maxCount
+        if (1...1_000_000).contains(count) {
+            maxCount = count
+        } else {
+            try decoder.report(DecodingError.dataCorruptedError(forKey: .maxCount, in: container,
+                debugDescription: "max_count \(count) is out of range: use 1 to 1000000 sessions"))
         }
-        maxFailedSignIns = try container.decodeIfPresent(Int.self, forKey: .maxFailedSignIns) ?? maxFailedSignIns
-        guard (1...10_000).contains(maxFailedSignIns) else {
-            throw DecodingError.dataCorruptedError(forKey: .maxFailedSignIns, in: container,
-                debugDescription: "max_failed_sign_ins \(maxFailedSignIns) is out of range: use 1 to 10000")
+        let failures = try decoder.collecting(nil) { try container.decodeIfPresent(Int.self, forKey: .maxFailedSignIns) } ?? maxFailedSignIns
+        if (1...10_000).contains(failures) {
+            maxFailedSignIns = failures
+        } else {
+            try decoder.report(DecodingError.dataCorruptedError(forKey: .maxFailedSignIns, in: container,
+                debugDescription: "max_failed_sign_ins \(failures) is out of range: use 1 to 10000"))
         }
-        guard milliseconds(idleTimeout) <= milliseconds(maxAge) else {
-            throw DecodingError.dataCorruptedError(forKey: .idleTimeout, in: container,
-                debugDescription: "idle_timeout \(idleTimeout) is longer than max_age \(maxAge): make it shorter or raise max_age")
+        if milliseconds(idleTimeout) > milliseconds(maxAge) {
+            try decoder.report(DecodingError.dataCorruptedError(forKey: .idleTimeout, in: container,
+                debugDescription: "idle_timeout \(idleTimeout) is longer than max_age \(maxAge): make it shorter or raise max_age"))
         }
     }
 

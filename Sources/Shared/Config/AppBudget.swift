@@ -50,6 +50,17 @@ public struct AppBudget: Codable, Sendable, Hashable {
         case whenExhausted = "when_exhausted"
     }
 
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        // Each key decodes on its own, so a wrong type hides none of the other problems.
+        dailyTokens = try decoder.collecting(nil) { try container.decodeIfPresent(Int64.self, forKey: .dailyTokens) }
+        dailyCost = try decoder.collecting(nil) { try container.decodeIfPresent(Double.self, forKey: .dailyCost) }
+        currency = try decoder.collecting(nil) { try container.decodeIfPresent(String.self, forKey: .currency) }
+        zone = try decoder.collecting(nil) { try container.decodeIfPresent(String.self, forKey: .zone) }
+        warnAt = try decoder.collecting(nil) { try container.decodeIfPresent(String.self, forKey: .warnAt) }
+        whenExhausted = try decoder.collecting(nil) { try container.decodeIfPresent(String.self, forKey: .whenExhausted) }
+    }
+
     public static let defaultCurrency = "USD"
     public static let defaultWarnFraction = 0.8
 

@@ -24,7 +24,21 @@ public struct Configuration: Decodable, Sendable {
     public var marks: [String: YAMLMark] = [:]
     public var file: String = "<input>"
 
+    /// Position of each job in the `jobs:` list of its own file, by job index: a job that
+    /// failed to decode still counts, so messages name the job the user sees.
+    public var jobPositions: [Int] = []
+
     public var jobLines: [Int] { jobMarks.map(\.line) }
+
+    /// Path of the job at `index` in ``jobs`` as the file numbers it, such as `jobs[3]`.
+    public func jobPath(_ index: Int) -> String {
+        "jobs[\(index < jobPositions.count ? jobPositions[index] : index)]"
+    }
+
+    /// Where the job at `index` in ``jobs`` was defined.
+    public func jobMark(_ index: Int) -> YAMLMark {
+        index < jobMarks.count ? jobMarks[index] : YAMLMark(file: file, line: 0, column: 0)
+    }
 
     enum CodingKeys: String, CodingKey {
         case kafka, apps, jobs, calendars, channels, alerts, auth, producer, worker, logging
@@ -32,16 +46,17 @@ public struct Configuration: Decodable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        kafka = try container.decodeIfPresent(KafkaSettings.self, forKey: .kafka) ?? KafkaSettings()
-        apps = try container.decodeIfPresent([String: AppSettings].self, forKey: .apps) ?? [:]
-        jobs = try container.decodeIfPresent([Job].self, forKey: .jobs) ?? []
-        calendars = try container.decodeIfPresent([String: CalendarSettings].self, forKey: .calendars) ?? [:]
-        channels = try container.decodeIfPresent([String: ChannelSettings].self, forKey: .channels) ?? [:]
-        alerts = try container.decodeIfPresent(AlertSettings.self, forKey: .alerts) ?? AlertSettings()
-        auth = try container.decodeIfPresent(AuthSettings.self, forKey: .auth) ?? AuthSettings()
-        producer = try container.decodeIfPresent(ProducerSettings.self, forKey: .producer) ?? ProducerSettings()
-        worker = try container.decodeIfPresent(WorkerSettings.self, forKey: .worker) ?? WorkerSettings()
-        logging = try container.decodeIfPresent(LoggingSettings.self, forKey: .logging) ?? LoggingSettings()
+        // Each section decodes on its own, so a problem in one does not hide those of another.
+        kafka = try decoder.collecting(KafkaSettings()) { try container.decodeIfPresent(KafkaSettings.self, forKey: .kafka) ?? KafkaSettings() }
+        apps = try decoder.collecting([:]) { try container.decodeIfPresent([String: AppSettings].self, forKey: .apps) ?? [:] }
+        jobs = try decoder.collecting([]) { try container.decodeIfPresent([Job].self, forKey: .jobs) ?? [] }
+        calendars = try decoder.collecting([:]) { try container.decodeIfPresent([String: CalendarSettings].self, forKey: .calendars) ?? [:] }
+        channels = try decoder.collecting([:]) { try container.decodeIfPresent([String: ChannelSettings].self, forKey: .channels) ?? [:] }
+        alerts = try decoder.collecting(AlertSettings()) { try container.decodeIfPresent(AlertSettings.self, forKey: .alerts) ?? AlertSettings() }
+        auth = try decoder.collecting(AuthSettings()) { try container.decodeIfPresent(AuthSettings.self, forKey: .auth) ?? AuthSettings() }
+        producer = try decoder.collecting(ProducerSettings()) { try container.decodeIfPresent(ProducerSettings.self, forKey: .producer) ?? ProducerSettings() }
+        worker = try decoder.collecting(WorkerSettings()) { try container.decodeIfPresent(WorkerSettings.self, forKey: .worker) ?? WorkerSettings() }
+        logging = try decoder.collecting(LoggingSettings()) { try container.decodeIfPresent(LoggingSettings.self, forKey: .logging) ?? LoggingSettings() }
     }
 
     public init() {

@@ -90,24 +90,26 @@ public struct ConfigurationLoader {
         let jobsNode = root["jobs"]
         let withoutJobs = removing(key: "jobs", from: root)
 
-        var configuration: Configuration
-        do {
-            configuration = try YAMLDecoder().decode(Configuration.self, from: withoutJobs)
-        } catch let error as ConfigError {
-            errors.append(error)
-            configuration = Configuration()
-        }
+        // Sections that decoded are still checked when another one has problems.
+        let decoded = YAMLDecoder().decodeAll(Configuration.self, from: withoutJobs)
+        var configuration = decoded.value ?? Configuration()
+        errors += decoded.problems
         configuration.file = file
 
         if let jobsNode {
             if case .sequence(let items, _) = jobsNode {
-                for (index, item) in items.enumerated() {
+                // Several files join their jobs into one list; number each job within its file.
+                var countByFile: [String: Int] = [:]
+                for item in items {
+                    let position = countByFile[item.mark.file, default: 0]
+                    countByFile[item.mark.file] = position + 1
                     do {
-                        let job = try YAMLDecoder().decode(Job.self, from: item, path: "jobs[\(index)]")
+                        let job = try YAMLDecoder().decodeReportingAll(Job.self, from: item, path: "jobs[\(position)]")
                         configuration.jobs.append(job)
                         configuration.jobMarks.append(item.mark)
-                    } catch let error as ConfigError {
-                        errors.append(error)
+                        configuration.jobPositions.append(position)
+                    } catch let found as ConfigErrors {
+                        errors += found.errors
                     }
                 }
             } else if !jobsNode.isNull {
@@ -117,8 +119,31 @@ public struct ConfigurationLoader {
 
         configuration.marks = Self.sectionMarks(root)
         errors += ConfigurationValidator(configuration: configuration).validate()
+            .map { Self.placing($0, root: root, jobs: jobsNode, file: file) }
         guard errors.isEmpty else { throw ConfigErrors(errors) }
         return configuration
+    }
+
+    /// Moves `error` to the line of the value its path names, when the checks placed it at the
+    /// start of its job or at no line: `jobs[0].inputs.day` points at `day:`, not `- id:`.
+    static func placing(_ error: ConfigError, root: YAMLNode, jobs: YAMLNode?, file: String) -> ConfigError {
+        guard let path = error.path, !path.isEmpty else { return error }
+        var located = error
+        if path.hasPrefix("jobs["), case .sequence(let items, _)? = jobs,
+            let close = path.firstIndex(of: "]"), let position = Int(path[path.index(path.startIndex, offsetBy: 5)..<close])
+        {
+            // Jobs of several files are numbered within their own file.
+            let sameFile = items.filter { $0.mark.file == error.file }
+            guard position < sameFile.count, sameFile[position].mark.line == error.line else { return error }
+            let rest = path[path.index(after: close)...].drop { $0 == "." }
+            guard let node = YAMLNode.deepest(String(rest), in: sameFile[position]) else { return error }
+            located.line = node.mark.line
+            return located
+        }
+        guard error.line == 0, let node = YAMLNode.deepest(path, in: root), node.mark.line > 0 else { return error }
+        located.file = node.mark.file
+        located.line = node.mark.line
+        return located
     }
 
     /// Lines of each channel and of each entry under `alerts:`, keyed by dotted path.

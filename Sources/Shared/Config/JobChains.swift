@@ -106,7 +106,7 @@ extension JobValidator {
             var seen: Set<String> = []
             for (index, id) in ids.enumerated() {
                 if !JobValidator.isValidID(id) {
-                    problems.append(JobProblem(field: "\(field)[\(index)]", message: "\"\(id)\" is not a valid job id: use 1-128 letters, digits, '.', '_' or '-'"))
+                    problems.append(JobProblem(field: "\(field)[\(index)]", message: JobValidator.invalidIDMessage(id)))
                 } else if id == job.id {
                     problems.append(JobProblem(field: "\(field)[\(index)]", message: JobChains.loopMessage([job.id, job.id])))
                 } else if !seen.insert(id).inserted {

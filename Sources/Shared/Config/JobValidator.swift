@@ -43,6 +43,14 @@ public struct JobValidator: Sendable {
         self.scheduleCheck = scheduleCheck ?? JobValidator.basicScheduleCheck
     }
 
+    /// The rule for job ids, as messages state it.
+    public static let idRule = "use 1 to 128 ASCII letters (A-Z, a-z), digits (0-9), '.', '_' or '-', with no spaces"
+
+    /// The message for an id that breaks ``idRule``, with a long id cut short.
+    public static func invalidIDMessage(_ id: String) -> String {
+        "\"\(MessageText.clipped(id))\" is not a valid job id: \(idRule)"
+    }
+
     /// Job ids: letters, digits, `.`, `_` and `-`, at most 128 characters.
     public static func isValidID(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 128 && id.utf8.allSatisfy { byte in
@@ -55,7 +63,7 @@ public struct JobValidator: Sendable {
         var problems: [JobProblem] = []
 
         if !JobValidator.isValidID(job.id) {
-            problems.append(JobProblem(field: "id", message: "\"\(job.id)\" is not a valid job id: use 1-128 letters, digits, '.', '_' or '-'"))
+            problems.append(JobProblem(field: "id", message: JobValidator.invalidIDMessage(job.id)))
         }
         if job.app.isEmpty {
             problems.append(JobProblem(field: "app", message: job.effectiveKind == .difyCleanup ? "must name a database under worker.dify_databases" : "must name an app"))
@@ -183,13 +191,13 @@ struct ConfigurationValidator {
             scheduleCheck: JobValidator.defaultScheduleCheck(calendars: configuration.calendars))
         var seen: [String: YAMLMark] = [:]
         for (index, job) in configuration.jobs.enumerated() {
-            let mark = index < configuration.jobMarks.count ? configuration.jobMarks[index] : YAMLMark(file: file, line: 0, column: 0)
+            let mark = configuration.jobMark(index)
             if let first = seen[job.id] {
-                errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].id", message: "duplicate job id \"\(job.id)\": also defined at \(first.file):\(first.line)"))
+                errors.append(ConfigError(file: mark.file, line: mark.line, path: "\(configuration.jobPath(index)).id", message: "duplicate job id \"\(job.id)\": also defined at \(first.file):\(first.line)"))
             }
             seen[job.id] = mark
             for problem in validator.problems(in: job) {
-                errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].\(problem.field)", message: problem.message))
+                errors.append(ConfigError(file: mark.file, line: mark.line, path: "\(configuration.jobPath(index)).\(problem.field)", message: problem.message))
             }
         }
         errors += chainErrors()
@@ -230,8 +238,7 @@ extension ConfigurationValidator {
         let jobs = configuration.jobs
         func mark(of jobID: String) -> (index: Int, mark: YAMLMark) {
             let index = jobs.firstIndex { $0.id == jobID } ?? 0
-            let mark = index < configuration.jobMarks.count ? configuration.jobMarks[index] : YAMLMark(file: configuration.file, line: 0, column: 0)
-            return (index, mark)
+            return (index, configuration.jobMark(index))
         }
 
         var errors: [ConfigError] = []
@@ -239,18 +246,18 @@ extension ConfigurationValidator {
         for unknown in JobChains.unknownChildren(in: jobs, known: known) {
             let (index, mark) = mark(of: unknown.jobID)
             errors.append(ConfigError(
-                file: mark.file, line: mark.line, path: "jobs[\(index)].\(unknown.field)",
+                file: mark.file, line: mark.line, path: "\(configuration.jobPath(index)).\(unknown.field)",
                 message: "unknown job \"\(unknown.childID)\": job \"\(unknown.jobID)\" chains to it, but this file does not define it; define it under jobs: or remove it from the chain"))
         }
         let byID = Dictionary(jobs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         if let loop = JobChains.loop(in: byID) {
             let (index, mark) = mark(of: loop[0])
             let field = (byID[loop[0]]?.onSuccess ?? []).contains(loop[1]) ? "on_success" : "on_failure"
-            errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].\(field)", message: JobChains.loopMessage(loop)))
+            errors.append(ConfigError(file: mark.file, line: mark.line, path: "\(configuration.jobPath(index)).\(field)", message: JobChains.loopMessage(loop)))
         }
         for orphan in JobChains.orphanParentUses(in: byID) {
             let (index, mark) = mark(of: orphan.jobID)
-            errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].\(orphan.fields[0])", message: JobChains.orphanMessage(jobID: orphan.jobID, fields: orphan.fields)))
+            errors.append(ConfigError(file: mark.file, line: mark.line, path: "\(configuration.jobPath(index)).\(orphan.fields[0])", message: JobChains.orphanMessage(jobID: orphan.jobID, fields: orphan.fields)))
         }
         return errors
     }
@@ -320,9 +327,9 @@ struct NotifyValidator {
         guard !configuration.channels.isEmpty else { return errors }
         let known = targetNames
         for (index, job) in configuration.jobs.enumerated() {
-            let mark = index < configuration.jobMarks.count ? configuration.jobMarks[index] : YAMLMark(file: configuration.file, line: 0, column: 0)
+            let mark = configuration.jobMark(index)
             for (position, target) in (job.alerts?.channels ?? []).enumerated() where !known.contains(target) {
-                errors.append(ConfigError(file: mark.file, line: mark.line, path: "jobs[\(index)].alerts.channels[\(position)]", message: unknownTarget(target)))
+                errors.append(ConfigError(file: mark.file, line: mark.line, path: "\(configuration.jobPath(index)).alerts.channels[\(position)]", message: unknownTarget(target)))
             }
         }
         return errors

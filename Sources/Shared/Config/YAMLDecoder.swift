@@ -9,21 +9,68 @@ import Foundation
 public struct YAMLDecoder {
     public init() {}
 
+    /// Decodes `type` from `node`, throwing the first problem as a ``ConfigError``.
     public func decode<T: Decodable>(_ type: T.Type, from node: YAMLNode, path: String = "") throws -> T {
-        let tracker = YAMLKeyTracker()
+        do {
+            return try decodeReportingAll(type, from: node, path: path)
+        } catch let errors as ConfigErrors {
+            throw errors.errors[0]
+        }
+    }
+
+    /// Decodes `type` from `node`, throwing ``ConfigErrors`` with every problem found: types
+    /// that decode a part with ``Swift/Decoder/collecting(_:_:)`` record its problem and go on.
+    public func decodeReportingAll<T: Decodable>(_ type: T.Type, from node: YAMLNode, path: String = "") throws -> T {
+        let (value, problems) = decodeAll(type, from: node, path: path)
+        guard let value, problems.isEmpty else { throw ConfigErrors(problems) }
+        return value
+    }
+
+    /// Decodes `type` from `node`, returning every problem found and the value when the type
+    /// could still be built (with fallbacks where parts failed).
+    func decodeAll<T: Decodable>(_ type: T.Type, from node: YAMLNode, path: String = "") -> (value: T?, problems: [ConfigError]) {
+        let tracker = YAMLKeyTracker(root: node, pathPrefix: path)
         let decoder = YAMLNodeDecoder(node: node, codingPath: [], tracker: tracker, pathPrefix: path)
-        let value: T
+        var value: T?
         do {
             value = try T(from: decoder)
         } catch let error as ConfigError {
-            throw error
+            tracker.problems.append(error)
         } catch let error as DecodingError {
-            throw YAMLNodeDecoder.configError(from: error, root: node, pathPrefix: path)
+            tracker.problems.append(YAMLNodeDecoder.configError(from: error, root: node, pathPrefix: path))
+        } catch let errors as ConfigErrors {
+            tracker.problems += errors.errors
+        } catch {
+            tracker.problems.append(ConfigError(file: node.mark.file, line: node.mark.line, path: path, message: "\(error)"))
         }
-        if let unknown = tracker.firstUnknownKey() {
-            throw unknown
+        return (value, tracker.problems + tracker.unknownKeys())
+    }
+}
+
+extension Decoder {
+    /// Runs `body`; while a YAML configuration is read, a failure is recorded and `fallback`
+    /// returned instead, so that one run reports every problem of a file. Other decoders
+    /// (JSON) throw the failure as usual.
+    public func collecting<T>(_ fallback: @autoclosure () -> T, _ body: () throws -> T) throws -> T {
+        guard let yaml = self as? YAMLNodeDecoder else { return try body() }
+        let firstEntry = yaml.tracker.nextEntryID
+        do {
+            return try body()
+        } catch let error as ConfigError {
+            yaml.tracker.problems.append(error)
+        } catch let error as DecodingError {
+            yaml.tracker.problems.append(YAMLNodeDecoder.configError(from: error, root: yaml.tracker.root, pathPrefix: yaml.pathPrefix))
         }
-        return value
+        // Keys after the failure were never read: they are not unknown.
+        yaml.tracker.acceptAll(from: firstEntry)
+        return fallback()
+    }
+
+    /// Reports a problem that a type's own check found: recorded while a YAML configuration
+    /// is read, so decoding goes on to find the next problem; thrown by other decoders.
+    public func report(_ error: DecodingError) throws {
+        guard let yaml = self as? YAMLNodeDecoder else { throw error }
+        yaml.tracker.problems.append(YAMLNodeDecoder.configError(from: error, root: yaml.tracker.root, pathPrefix: yaml.pathPrefix))
     }
 }
 
@@ -40,6 +87,26 @@ final class YAMLKeyTracker {
 
     var entries: [Int: Entry] = [:]
     private var nextID = 0
+    /// The node decoding started from, to place problems found by a type's own checks.
+    let root: YAMLNode
+    let pathPrefix: String
+    /// Problems recorded by ``Swift/Decoder/collecting(_:_:)`` and ``Swift/Decoder/report(_:)``.
+    var problems: [ConfigError] = []
+
+    init(root: YAMLNode, pathPrefix: String) {
+        self.root = root
+        self.pathPrefix = pathPrefix
+    }
+
+    /// The id the next registered mapping gets.
+    var nextEntryID: Int { nextID + 1 }
+
+    /// Treats every mapping registered since `id` as read in full.
+    func acceptAll(from id: Int) {
+        for key in entries.keys where key >= id {
+            entries[key]?.acceptsAll = true
+        }
+    }
 
     func register(node: YAMLNode, path: String, known: Set<String>) -> Int {
         nextID += 1
@@ -55,7 +122,9 @@ final class YAMLKeyTracker {
         entries[id]?.acceptsAll = true
     }
 
-    func firstUnknownKey() -> ConfigError? {
+    /// Every key that no field asked for, with the closest known key as a hint.
+    func unknownKeys() -> [ConfigError] {
+        var unknown: [ConfigError] = []
         for id in entries.keys.sorted() {
             let entry = entries[id]!
             guard !entry.acceptsAll, case .mapping(let pairs, _) = entry.node else { continue }
@@ -68,10 +137,10 @@ final class YAMLKeyTracker {
                 } else if !candidates.isEmpty {
                     message += ": allowed keys are \(candidates.sorted().joined(separator: ", "))"
                 }
-                return ConfigError(file: pair.key.mark.file, line: pair.key.mark.line, path: entry.path, message: message)
+                unknown.append(ConfigError(file: pair.key.mark.file, line: pair.key.mark.line, path: entry.path, message: message))
             }
         }
-        return nil
+        return unknown
     }
 
     private func closest(to key: String, in candidates: Set<String>) -> String? {
@@ -157,7 +226,7 @@ struct YAMLNodeDecoder: Decoder {
             return ConfigError(file: root.mark.file, line: root.mark.line, message: "\(error)")
         }
         let node = locate(context.codingPath, in: root) ?? root
-        var message = context.debugDescription
+        var message = MessageText.reason(error)
         if case .keyNotFound(let key, _) = error {
             message = "missing required key \"\(key.stringValue)\""
         }

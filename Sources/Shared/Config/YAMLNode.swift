@@ -129,7 +129,7 @@ private struct YAMLTreeBuilder {
             }
             expandedNodes += count(target)
             guard expandedNodes <= Self.maxExpandedNodes else {
-                throw ConfigError(file: file, line: mark.line, message: "aliases expand to more than \(Self.maxExpandedNodes) nodes")
+                throw ConfigError(file: file, line: mark.line, message: "aliases expand to more than \(Self.maxExpandedNodes) nodes, which looks like an alias bomb: use fewer or smaller aliases (*name), or write the repeated parts out")
             }
             return target
 
@@ -211,5 +211,47 @@ private struct YAMLTreeBuilder {
         return ConfigError(
             file: file, line: Int(parser.problem_mark.line) + 1,
             message: "invalid YAML: \(context)\(problem) (column \(Int(parser.problem_mark.column) + 1))")
+    }
+}
+
+extension YAMLNode {
+    /// The node at a dotted path such as `apps.demo.budget.daily_cost` or
+    /// `deliver.channels[0]` under `root`, or the deepest node on the way when the path goes
+    /// on past what the file holds; nil when not even the first step is found.
+    static func deepest(_ path: String, in root: YAMLNode) -> YAMLNode? {
+        guard !path.isEmpty else { return root }
+        var steps: [PathStep] = []
+        for part in path.split(separator: ".") {
+            var name = Substring(part)
+            var indexes: [Int] = []
+            while name.hasSuffix("]"), let open = name.lastIndex(of: "["), let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]) {
+                indexes.insert(index, at: 0)
+                name = name[..<open]
+            }
+            if !name.isEmpty { steps.append(.key(String(name))) }
+            steps += indexes.map(PathStep.index)
+        }
+        var current = root
+        var found = false
+        for step in steps {
+            let next: YAMLNode?
+            switch (step, current) {
+            case (.key(let key), .mapping):
+                next = current[key]
+            case (.index(let index), .sequence(let items, _)):
+                next = index < items.count ? items[index] : nil
+            default:
+                next = nil
+            }
+            guard let next else { break }
+            current = next
+            found = true
+        }
+        return found ? current : nil
+    }
+
+    private enum PathStep {
+        case key(String)
+        case index(Int)
     }
 }

@@ -56,9 +56,9 @@ extension HTTPRequest {
         case .keyNotFound(let key, let context):
             return "missing field '\(key.stringValue)' in \(path(context))"
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "wrong type at \(path(context)): \(context.debugDescription)"
+            return "wrong type at \(path(context)): \(MessageText.reason(error))"
         case .dataCorrupted(let context):
-            return "invalid value at \(path(context)): \(context.debugDescription)"
+            return "invalid value at \(path(context)): \(MessageText.reason(error))"
         @unknown default:
             return "invalid body"
         }

@@ -82,24 +82,10 @@ public struct MessageError: Error, Sendable, CustomStringConvertible {
         case .keyNotFound(let key, let context):
             let parent = path(context.codingPath)
             self.init(field: parent.isEmpty ? key.stringValue : "\(parent).\(key.stringValue)", reason: "missing required field")
-        case .valueNotFound(_, let context):
-            self.init(field: path(context.codingPath), reason: "must not be null")
-        case .typeMismatch(let type, let context):
-            self.init(field: path(context.codingPath), reason: "expected \(MessageError.describe(type))")
-        case .dataCorrupted(let context):
-            self.init(field: path(context.codingPath), reason: context.debugDescription)
+        case .valueNotFound(_, let context), .typeMismatch(_, let context), .dataCorrupted(let context):
+            self.init(field: path(context.codingPath), reason: MessageText.reason(error))
         @unknown default:
             self.init(reason: "\(error)")
-        }
-    }
-
-    private static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Int.Type, is Int64.Type: "a whole number"
-        case is Double.Type: "a number"
-        case is Bool.Type: "true or false"
-        default: "a value of type \(type)"
         }
     }
 

@@ -56,7 +56,7 @@ public struct RunState: Codable, Hashable, Sendable {
     }
 }
 
-public enum RunPhase: String, Codable, Hashable, Sendable {
+public enum RunPhase: String, Codable, Hashable, Sendable, CaseIterable {
     /// The attempt is about to call Dify, or is running (with a run id once Dify sent one).
     case started
     /// The attempt failed and the next one was published with `attempt + 1`.

@@ -140,7 +140,7 @@ public enum AlertKind: String, Codable, Hashable, Sendable, CaseIterable {
     }
 }
 
-public enum AlertSeverity: String, Codable, Hashable, Sendable {
+public enum AlertSeverity: String, Codable, Hashable, Sendable, CaseIterable {
     case info
     case warning
     case critical

@@ -69,7 +69,7 @@ public struct Trigger: Codable, Hashable, Sendable {
     public var effectiveSource: TriggerSource { source ?? .external }
 }
 
-public enum TriggerType: String, Codable, Hashable, Sendable {
+public enum TriggerType: String, Codable, Hashable, Sendable, CaseIterable {
     case run
     case cancel
 }

@@ -49,14 +49,17 @@ struct JSONParser {
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-        default: throw failure("unexpected character '\(Character(UnicodeScalar(bytes[index])))'")
+        default: throw failure("unexpected character '\(Character(UnicodeScalar(bytes[index])))': \(Self.valueHint)")
         }
     }
+
+    /// What may start a value, for input that is not JSON at all.
+    static let valueHint = "expected a JSON value such as an object {\"key\": \"value\"}, a list [1, 2], a \"quoted text\", a number, true, false or null; text needs double quotes"
 
     private mutating func expectLiteral(_ literal: String) throws {
         let expected = Array(literal.utf8)
         guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else {
-            throw failure("expected \(literal)")
+            throw failure("\(Self.valueHint) (a value starting with '\(literal.prefix(1))' can only be \(literal))")
         }
         index += expected.count
     }

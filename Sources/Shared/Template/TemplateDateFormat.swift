@@ -59,6 +59,9 @@ public struct TemplateDateFormat: Sendable, Hashable {
     ///
     /// - Throws: a reason naming the unknown letters or the unclosed quote, and the fix.
     public init(_ pattern: String) throws(TemplateFormatProblem) {
+        guard !pattern.isEmpty else {
+            throw TemplateFormatProblem(reason: "the format is empty, so the value would render as nothing: write fields such as \"yyyy-MM-dd\", or remove the date filter")
+        }
         self.pattern = pattern
         var fields: [Field] = []
         var literal = ""

@@ -73,7 +73,7 @@ enum TriggerCheck {
             return rejection("no_job", "trigger names no job_id and app \"\(app.name)\" does not accept ad-hoc triggers: set accept_external: true for the app, or name a job")
         }
         if let jobID = trigger.jobID, !JobValidator.isValidID(jobID) {
-            return rejection("invalid", "job_id \"\(jobID.prefix(maxBytes: 80))\" is not a valid job id")
+            return rejection("invalid", "job_id \"\(jobID.prefix(maxBytes: 80))\" is not a valid job id: \(JobValidator.idRule)")
         }
         if trigger.effectiveAttempt < 1 || trigger.effectiveAttempt > 100 {
             return rejection("invalid", "attempt \(trigger.effectiveAttempt) is out of range: use 1 to 100")
