@@ -22,6 +22,7 @@ struct JobPreviewRoute: Sendable {
     }
 
     func preview(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try request.requireKnownQueryNames(["count", "id"])
         var count = 5
         if let text = request.query("count") {
             guard let number = Int(text), (1...Self.maxCount).contains(number) else {
