@@ -56,6 +56,9 @@ import Testing
         #expect(huge.status == 400)
         #expect(huge.body["error"]?["field"] == .string("inputs"))
         #expect(huge.body["error"]?["message"]?.stringValue?.contains("\(Trigger.maxInputsBytes)") == true)
+        let hugePreview = try await api.send("POST", "/v1/jobs/preview", body: job("huge", ["topic": .string(String(repeating: "x", count: 600 * 1024))]))
+        #expect(hugePreview.body["valid"] == .bool(false))
+        #expect((hugePreview.body["problems"]?.arrayValue ?? []).contains { $0["field"] == .string("inputs") }, "\(hugePreview.body.compactText().prefix(300))")
 
         // A templated value is checked for presence only when saved.
         let templated = try await api.send("POST", "/v1/jobs", body: job("templated", ["topic": "orders of {{ previous_day.start | date: \"yyyy-MM-dd\" }}", "mode": "plain"]))

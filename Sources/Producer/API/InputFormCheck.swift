@@ -17,12 +17,8 @@ struct InputFormCheck: Sendable {
     /// Text values holding a `{{` placeholder are only checked for presence, because they take
     /// their value at each fire. Callers pass rendered inputs where they have them.
     func check(_ inputs: [String: JSONValue], job: Job) async throws {
-        let size = JSONValue.object(inputs).encodedSize
-        guard size <= Trigger.maxInputsBytes else {
-            throw HTTPError(
-                status: 400, code: "invalid_inputs",
-                message: "inputs are \(size) bytes of JSON, above the workers' limit of \(Trigger.maxInputsBytes) bytes: send large data as a file or a URL",
-                field: "inputs")
+        if let message = Self.sizeProblem(inputs) {
+            throw HTTPError(status: 400, code: "invalid_inputs", message: message, field: "inputs")
         }
         guard job.effectiveKind != .difyCleanup, context.configuration.apps[job.app] != nil else { return }
 
@@ -41,5 +37,12 @@ struct InputFormCheck: Sendable {
         throw HTTPError(
             status: 400, code: "invalid_inputs",
             message: problems.map(\.description).joined(separator: "; "), field: first.field)
+    }
+
+    /// Returns the problem of `inputs` larger than the workers' cap, or nil when they fit.
+    static func sizeProblem(_ inputs: [String: JSONValue]) -> String? {
+        let size = JSONValue.object(inputs).encodedSize
+        guard size > Trigger.maxInputsBytes else { return nil }
+        return "inputs are \(size) bytes of JSON, above the workers' limit of \(Trigger.maxInputsBytes) bytes: send large data as a file or a URL"
     }
 }
