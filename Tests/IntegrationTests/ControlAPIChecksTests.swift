@@ -170,6 +170,10 @@ import Testing
             #expect(reply.body["error"]?["field"] == .string("bogus"), "\(path)")
         }
 
+        let signIn = try await api.send("POST", "/v1/session", body: ["token": .string(TestTokens.token(for: "alice")), "bogus": 1], actor: nil)
+        #expect(signIn.status == 400, "\(signIn.body.compactText())")
+        #expect(signIn.body["error"]?["field"] == .string("bogus"))
+
         // A stop naming an app the producer does not have is rejected instead of being lost.
         let unknownApp = try await api.send("POST", "/v1/runs/t-1/stop", body: ["app": "nosuchapp"])
         #expect(unknownApp.status == 404)
