@@ -24,6 +24,8 @@ final class ProducerContext: Sendable {
     let logger: Logger
     /// This instance's name: `producer.id`, else the host name and process id.
     let instanceID: String
+    /// Apps' input forms, shared by the control API's input checks and the job preview.
+    let forms: AppFormCache
 
     private struct Attached {
         var scheduler: FireScheduler?
@@ -44,6 +46,7 @@ final class ProducerContext: Sendable {
         producer = try KafkaProducer(configuration: kafka, logger: logger.with(["component": "kafka.producer"]))
         publisher = TopicPublisher(producer: producer, topics: configuration.kafka.topics)
         registry = try JobRegistry(kafka: kafka, producer: producer, topics: configuration.kafka.topics, logger: logger)
+        forms = AppFormCache(configuration: configuration)
 
         let (calendars, problems) = configuration.scheduleCalendars()
         if !problems.isEmpty { throw ConfigErrors(problems) }

@@ -151,7 +151,7 @@ import Testing
 
         let first = try await api.send("POST", "/v1/jobs", body: [
             "id": "first", "app": "demo", "schedule": ["cron": "0 30 0 * * *", "timezone": "Europe/Berlin"],
-            "inputs": ["day": "{{ previous_day.start | date: \"yyyy-MM-dd\" }}", "mode": "plain"],
+            "inputs": ["topic": "{{ previous_day.start | date: \"yyyy-MM-dd\" }}", "mode": "plain"],
         ])
         #expect(first.status == 201)
         let second = try await api.send("POST", "/v1/jobs", body: [
@@ -188,7 +188,7 @@ import Testing
             let scheduled = try #require(fire["scheduled_at"]?.stringValue.flatMap(Timestamp.parse))
             let local = TemplateTime(scheduled, zone: try ZoneRules.named("Europe/Berlin"))
             let day = CivilDate(daysSinceEpoch: local.date.daysSinceEpoch - 1)
-            #expect(fire["inputs"]?["day"] == .string(day.description))
+            #expect(fire["inputs"]?["topic"] == .string(day.description))
         }
 
         #expect(await producer.terminate() == 0)

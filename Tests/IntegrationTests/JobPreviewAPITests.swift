@@ -105,9 +105,9 @@ import FoundationNetworking
         #expect(edit.body["existing"]?["changed_fields"] == .array(["schedule"]))
 
         // Someone else saves first: the second save, with the old ETag, is rejected and changes nothing.
-        let first = try await api.send("PUT", "/v1/jobs/daily-digest", json: ["app": "demo", "schedule": ["every": "3h"]], headers: ["If-Match": etag])
+        let first = try await api.send("PUT", "/v1/jobs/daily-digest", json: ["app": "demo", "schedule": ["every": "3h"], "inputs": ["topic": "a"]], headers: ["If-Match": etag])
         #expect(first.status == 200, "\(first.body.compactText())")
-        let stale = try await api.send("PUT", "/v1/jobs/daily-digest", json: ["app": "demo", "schedule": ["every": "2h"]], headers: ["If-Match": etag])
+        let stale = try await api.send("PUT", "/v1/jobs/daily-digest", json: ["app": "demo", "schedule": ["every": "2h"], "inputs": ["topic": "a"]], headers: ["If-Match": etag])
         #expect(stale.status == 412)
         #expect(stale.body["error"]?["code"] == .string("job_changed"))
         let staleDelete = try await api.send("DELETE", "/v1/jobs/daily-digest", headers: ["If-Match": etag])
@@ -118,7 +118,7 @@ import FoundationNetworking
         }
         let newTag = try #require(current.headers["etag"])
         #expect(newTag != etag)
-        let second = try await api.send("PUT", "/v1/jobs/daily-digest", yaml: "app: demo\nschedule: {every: 2h}\n", headers: ["If-Match": newTag])
+        let second = try await api.send("PUT", "/v1/jobs/daily-digest", yaml: "app: demo\nschedule: {every: 2h}\ninputs: {topic: a}\n", headers: ["If-Match": newTag])
         #expect(second.status == 200, "\(second.body.compactText())")
 
         // A job from a file cannot be changed or deleted through the API, and the preview reports it.
@@ -134,7 +134,7 @@ import FoundationNetworking
         let unknownChild = try await api.send("POST", "/v1/jobs/preview", yaml: "id: parent\napp: demo\nschedule: {every: 1h}\ninputs: {topic: a}\non_success: [missing-child]\n")
         let childProblem = try #require(unknownChild.body["problems"]?.arrayValue?.first { $0["field"] == .string("on_success[0]") }, "\(unknownChild.body.compactText())")
         #expect(childProblem["line"] == .int(5))
-        let chained = try await api.send("POST", "/v1/jobs", json: ["id": "chain-a", "app": "demo", "schedule": ["every": "1h"], "on_success": ["daily-digest"]])
+        let chained = try await api.send("POST", "/v1/jobs", json: ["id": "chain-a", "app": "demo", "schedule": ["every": "1h"], "inputs": ["topic": "a"], "on_success": ["daily-digest"]])
         #expect(chained.status == 201, "\(chained.body.compactText())")
         let looping = try await api.send("PUT", "/v1/jobs/daily-digest", json: ["app": "demo", "schedule": ["every": "2h"], "on_failure": ["chain-a"]])
         #expect(looping.status == 400)

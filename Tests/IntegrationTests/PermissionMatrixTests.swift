@@ -30,10 +30,10 @@ import FoundationNetworking
         Endpoint(method: "GET", path: "/readyz", permission: nil, allowedStatus: 200),
         Endpoint(method: "GET", path: "/metrics", permission: .read, allowedStatus: 200),
         Endpoint(method: "GET", path: "/v1/jobs", permission: .read, allowedStatus: 200),
-        Endpoint(method: "POST", path: "/v1/jobs", body: ["id": "{id}-new", "app": "demo", "schedule": ["every": "1h"]], permission: .editJobs, allowedStatus: 201),
-        Endpoint(method: "POST", path: "/v1/jobs/preview", body: ["id": "{id}-preview", "app": "demo", "schedule": ["every": "1h"]], permission: .editJobs, allowedStatus: 200),
+        Endpoint(method: "POST", path: "/v1/jobs", body: ["id": "{id}-new", "app": "demo", "schedule": ["every": "1h"], "inputs": ["topic": "matrix"]], permission: .editJobs, allowedStatus: 201),
+        Endpoint(method: "POST", path: "/v1/jobs/preview", body: ["id": "{id}-preview", "app": "demo", "schedule": ["every": "1h"], "inputs": ["topic": "matrix"]], permission: .editJobs, allowedStatus: 200),
         Endpoint(method: "GET", path: "/v1/jobs/{id}", permission: .read, allowedStatus: 200),
-        Endpoint(method: "PUT", path: "/v1/jobs/{id}", body: ["app": "demo", "schedule": ["every": "2h"]], permission: .editJobs, allowedStatus: 200),
+        Endpoint(method: "PUT", path: "/v1/jobs/{id}", body: ["app": "demo", "schedule": ["every": "2h"], "inputs": ["topic": "matrix"]], permission: .editJobs, allowedStatus: 200),
         Endpoint(method: "GET", path: "/v1/jobs/{id}/next", permission: .read, allowedStatus: 200),
         Endpoint(method: "POST", path: "/v1/jobs/{id}/pause", body: ["note": "matrix"], permission: .pauseResume, allowedStatus: 202),
         Endpoint(method: "POST", path: "/v1/jobs/{id}/resume", permission: .pauseResume, allowedStatus: 202),
@@ -92,7 +92,7 @@ import FoundationNetworking
         var failures: [String] = []
         for caller in callers {
             let id = "matrix-\(caller.label.replacingOccurrences(of: " ", with: "-"))"
-            let setup = try await api.send("POST", "/v1/jobs", body: ["id": .string(id), "app": "demo", "schedule": ["every": "1h"]], actor: "alice")
+            let setup = try await api.send("POST", "/v1/jobs", body: ["id": .string(id), "app": "demo", "schedule": ["every": "1h"], "inputs": ["topic": "matrix"]], actor: "alice")
             #expect(setup.status == 201, "setting up \(id): \(setup.body)")
 
             for endpoint in Self.endpoints {

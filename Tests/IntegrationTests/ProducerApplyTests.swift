@@ -33,7 +33,7 @@ import Testing
         let producer = try cluster.startProducer(config: config)
         let api = ControlClient(port: try await producer.controlPort())
         try await api.waitUntilReady()
-        #expect(try await api.send("POST", "/v1/jobs", body: ["id": "made-by-api", "app": "demo", "schedule": ["every": "1h"]]).status == 201)
+        #expect(try await api.send("POST", "/v1/jobs", body: ["id": "made-by-api", "app": "demo", "schedule": ["every": "1h"], "inputs": ["topic": "a"]]).status == 201)
         try await waitUntilAsync("the producer holds the jobs") {
             try await api.send("GET", "/v1/jobs/minutely").body["owned_here"] == .bool(true)
         }

@@ -54,6 +54,41 @@ struct HTTPServerTests {
         }
     }
 
+    @Test("rejects control characters in the path")
+    func controlCharactersInPath() async throws {
+        var router = Router(logger: logger)
+        router.get("/v1/jobs") { _, _ in .json(200, ["route": "list"]) }
+        router.get("/v1/jobs/{id}") { _, parameters in .json(200, ["route": .string(parameters["id"] ?? "")]) }
+        try await withServer(handler: router.handler) { _, port in
+            for path in ["/v1/jobs/%00", "/v1/jobs/a%00b", "/v1/jobs/%0A", "/v1/jobs/%1F", "/v1/jobs/%7F"] {
+                let response = try await HTTPTestClient.fetch(port: port, method: "GET", path: path)
+                #expect(response.status == 400, "\(path)")
+                let body = String(decoding: response.body, as: UTF8.self)
+                #expect(body.contains("control character"), "\(path): \(body)")
+            }
+            let plain = try await HTTPTestClient.fetch(port: port, method: "GET", path: "/v1/jobs/a%20b")
+            #expect(plain.status == 200)
+            #expect(try JSONValue.parse(Data(plain.body))["route"] == .string("a b"))
+            let query = try await HTTPTestClient.fetch(port: port, method: "GET", path: "/v1/jobs?q=%41%62")
+            #expect(query.status == 200)
+        }
+    }
+
+    @Test("rejects unknown query parameter names")
+    func unknownQueryNames() throws {
+        let request = HTTPRequest(method: "GET", path: "/v1/runs", queryItems: [("job", "a"), ("app", "b")])
+        #expect(throws: Never.self) { try request.requireKnownQueryNames(["job", "app"]) }
+        do {
+            try HTTPRequest(method: "GET", path: "/v1/runs", queryItems: [("job_id", "slow")]).requireKnownQueryNames(["job", "app"])
+            Issue.record("job_id was accepted")
+        } catch let error as HTTPError {
+            #expect(error.status == 400)
+            #expect(error.field == "job_id")
+            #expect(error.message.contains("\"job_id\""))
+            #expect(error.message.contains("job, app"))
+        }
+    }
+
     @Test("serves concurrent requests")
     func concurrentRequests() async throws {
         try await withServer(handler: { request in

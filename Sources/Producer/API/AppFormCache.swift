@@ -23,10 +23,11 @@ actor AppFormCache {
         self.timeout = timeout
     }
 
-    /// Returns the input form of `app`, from the cache when read within the lifetime.
-    func form(app: String) async -> Result<[DifyInputVariable], AppInspection.Failure> {
+    /// Returns the input form of `app`, from the cache when read within the lifetime unless
+    /// `fresh` asks for a new read.
+    func form(app: String, fresh: Bool = false) async -> Result<[DifyInputVariable], AppInspection.Failure> {
         let now = ContinuousClock.now
-        if let entry = entries[app], now - entry.readAt < lifetime {
+        if !fresh, let entry = entries[app], now - entry.readAt < lifetime {
             return entry.result
         }
         let result: Result<[DifyInputVariable], AppInspection.Failure>

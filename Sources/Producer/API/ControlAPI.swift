@@ -26,7 +26,7 @@ struct ControlAPI: Sendable {
     func register(into router: inout Router) {
         let registry = MetricsRegistry.shared
         AppParametersRoute(configuration: context.configuration).register(into: &router)
-        JobPreviewRoute(context: context, checker: checker, forms: AppFormCache(configuration: context.configuration)).register(into: &router)
+        JobPreviewRoute(context: context, checker: checker, forms: context.forms).register(into: &router)
         router.get("/healthz") { _, _ in .json(200, ["status": "ok"]) }
         router.get("/readyz") { [context] _, _ in
             let owned = context.ownedPartitions.sorted().map { JSONValue.int(Int64($0)) }
@@ -55,6 +55,7 @@ struct ControlAPI: Sendable {
     // TODO: page through a catalog kept current from the jobs topic; this reads the whole topic
     // on each call, which is fine for thousands of jobs and slow for a million.
     func listJobs(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try request.requireKnownQueryNames(["app", "managed_by", "label"])
         var jobs = try await context.registry.allJobs().values.sorted { $0.id < $1.id }
         if let app = request.query("app") {
             jobs = jobs.filter { $0.app == app }
@@ -95,6 +96,7 @@ struct ControlAPI: Sendable {
             throw HTTPError(status: 409, code: "job_exists", message: "job \"\(job.id)\" exists; update it with PUT /v1/jobs/\(job.id)", field: "id")
         }
         try await checkChains(job)
+        try await InputFormCheck(context: context).check(job.inputs ?? [:], job: job)
         try await context.registry.put(job)
         context.metrics.apiRequests.increment(by: 1, ["kind": "create"])
         await publish(ScheduleEvent(type: .jobCreated, jobID: job.id, app: job.app, actor: caller.actor, detail: ["via": .string("api")]))
@@ -111,7 +113,8 @@ struct ControlAPI: Sendable {
         guard stored != job else {
             return .json(200, ["job": Self.json(job), "changed": false])
         }
-        try await checkChains(job)
+        try await checkChains(job, replacing: existing)
+        try await InputFormCheck(context: context).check(job.inputs ?? [:], job: job)
         try await context.registry.put(job)
         context.metrics.apiRequests.increment(by: 1, ["kind": "update"])
         let fields = JobApplier.changedFields(stored, job)
@@ -122,20 +125,31 @@ struct ControlAPI: Sendable {
     }
 
     func deleteJob(_ id: String, _ request: HTTPRequest) async throws -> HTTPResponse {
+        try request.requireKnownQueryNames(["force"])
         let caller = try CallerIdentity.of(request)
+        let force = try Self.flag(request.query("force"), name: "force")
         let job = try await existingJob(id)
         try Self.checkEditable(job, request)
+        // A parent's run that names a deleted child only logs a warning, so the chain would break unnoticed.
+        let parents = try await parents(of: id)
+        if !parents.isEmpty, !force {
+            throw HTTPError(
+                status: 409, code: "job_chained",
+                message: "job \"\(id)\" is named in on_success or on_failure of \(parents.map { "\"\($0)\"" }.joined(separator: ", ")): remove it from those chains first, or delete with ?force=true to leave them naming a missing job",
+                field: "id")
+        }
         try await context.registry.delete(jobID: id)
         context.metrics.apiRequests.increment(by: 1, ["kind": "delete"])
-        await publish(ScheduleEvent(type: .jobDeleted, jobID: id, app: job.app, actor: caller.actor, detail: ["via": .string("api")]))
-        return .json(200, ["deleted": .string(id)])
+        let parentList = JSONValue.array(parents.map { .string($0) })
+        await publish(ScheduleEvent(type: .jobDeleted, jobID: id, app: job.app, actor: caller.actor, detail: ["via": .string("api"), "parents": parentList]))
+        return .json(200, ["deleted": .string(id), "parents": parentList])
     }
 
     // MARK: - Operations
 
     func control(_ id: String, _ action: JobControl.Action, _ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try CallerIdentity.of(request)
-        let body = try optionalObject(request)
+        let body = try optionalObject(request, fields: ["note"], route: "a \(action.rawValue) request")
         var note: String?
         if let value = body["note"] {
             guard case .string(let text) = value, text.count <= 1000 else {
@@ -153,7 +167,7 @@ struct ControlAPI: Sendable {
 
     func triggerNow(_ id: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try CallerIdentity.of(request)
-        let body = try optionalObject(request)
+        let body = try optionalObject(request, fields: ["inputs"], route: "a trigger")
         let job = try await existingJob(id)
         var overrides: [String: JSONValue] = [:]
         if let value = body["inputs"] {
@@ -166,6 +180,8 @@ struct ControlAPI: Sendable {
         let now = Date()
         var trigger = TriggerFactory.trigger(for: job, scheduledAt: now, source: .manual, emittedAt: now, id: TriggerID.random())
         trigger.inputs = (trigger.inputs ?? [:]).merging(overrides) { _, new in new }
+        // The inputs as rendered for this trigger, so templated values are checked too.
+        try await InputFormCheck(context: context).check(trigger.inputs ?? [:], job: job)
         trigger.actor = caller.actor
         try await context.publisher.publish(trigger: trigger)
         context.metrics.triggersEmitted.increment(by: 1, ["source": "manual"])
@@ -177,7 +193,7 @@ struct ControlAPI: Sendable {
 
     func backfill(_ id: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try CallerIdentity.of(request)
-        let body = try optionalObject(request)
+        let body = try optionalObject(request, fields: ["from", "to", "limit", "request_id"], route: "a backfill")
         let from = try instant(body, "from")
         let to = try instant(body, "to")
         guard from <= to else { throw HTTPError.badRequest("from must not be later than to", field: "to") }
@@ -231,6 +247,7 @@ struct ControlAPI: Sendable {
     }
 
     func nextFires(_ id: String, _ request: HTTPRequest) async throws -> HTTPResponse {
+        try request.requireKnownQueryNames(["count", "render"])
         var count = 5
         if let text = request.query("count") {
             guard let number = Int(text), (1...1000).contains(number) else {
@@ -301,6 +318,7 @@ struct ControlAPI: Sendable {
             throw HTTPError.badRequest(issue.message, field: issue.field)
         }
         guard let job = document.job else { throw HTTPError.badRequest("the body contains no job definition", field: "body") }
+        try Self.checkSelfChain(job)
         let problems = checker.check(job).problems
         if let first = problems.first {
             var error = HTTPError.badRequest(problems.map(\.description).joined(separator: "; "), field: first.field)
@@ -334,10 +352,16 @@ struct ControlAPI: Sendable {
         }
     }
 
-    func optionalObject(_ request: HTTPRequest) throws -> [String: JSONValue] {
+    /// Parses an optional JSON object body and rejects members other than `fields`, which are
+    /// most often typing errors, as job bodies do. `route` names the request in the message.
+    func optionalObject(_ request: HTTPRequest, fields: Set<String>, route: String) throws -> [String: JSONValue] {
         guard !request.body.isEmpty else { return [:] }
         guard case .object(let members) = try request.jsonBody() else {
             throw HTTPError.badRequest("the body must be a JSON object", field: "body")
+        }
+        if let unknown = members.keys.sorted().first(where: { !fields.contains($0) }) {
+            let known = fields.sorted().joined(separator: ", ")
+            throw HTTPError.badRequest("unknown field \"\(unknown)\": \(route) takes \(known.isEmpty ? "no body" : known)", field: unknown)
         }
         return members
     }

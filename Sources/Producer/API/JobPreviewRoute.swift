@@ -22,6 +22,7 @@ struct JobPreviewRoute: Sendable {
     }
 
     func preview(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try request.requireKnownQueryNames(["count", "id"])
         var count = 5
         if let text = request.query("count") {
             guard let number = Int(text), (1...Self.maxCount).contains(number) else {
@@ -96,9 +97,17 @@ struct JobPreviewRoute: Sendable {
 
     // MARK: - Parts of the response
 
-    /// Checks `inputs` against the app's form, as `validate` does; an app that cannot be read
-    /// gives a warning instead.
-    private func inputFormProblems(_ job: Job) async -> ([InputProblem], String?) {
+    /// Checks `inputs` against the workers' size cap and the app's form, as saving does; an app
+    /// whose form cannot be read gives a warning instead.
+    private func inputFormProblems(_ job: Job) async -> ([JobProblem], String?) {
+        if let message = InputFormCheck.sizeProblem(job.inputs ?? [:]) {
+            return ([JobProblem(field: "inputs", message: message)], nil)
+        }
+        let (problems, warning) = await formProblems(job)
+        return (problems.map { JobProblem(field: $0.field, message: $0.message) }, warning)
+    }
+
+    private func formProblems(_ job: Job) async -> ([InputProblem], String?) {
         guard job.effectiveKind != .difyCleanup, context.configuration.apps[job.app] != nil else { return ([], nil) }
         switch await forms.form(app: job.app) {
         case .success(let form):

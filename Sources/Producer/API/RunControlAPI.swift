@@ -63,9 +63,16 @@ struct RunControlAPI: Sendable {
     /// fire still queued, or an external trigger), and a `note` kept in the audit event.
     func stop(_ triggerID: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try CallerIdentity.of(request)
-        let body = try jobs.optionalObject(request)
+        let body = try jobs.optionalObject(request, fields: ["note", "app"], route: "a stop")
         let note = try Self.note(body)
         let givenApp = try Self.appName(body)
+        let knownApps = context.configuration.apps
+        if let givenApp, !knownApps.isEmpty, knownApps[givenApp] == nil {
+            // A cancel keyed by an app no worker runs would never be read.
+            throw HTTPError(
+                status: 404, code: "unknown_app",
+                message: "unknown app \"\(givenApp)\": this producer has the apps \(knownApps.keys.sorted().joined(separator: ", ")); name one of them", field: "app")
+        }
 
         let lookup = try await find(triggerID)
         if let lookup, lookup.state == .ended {
@@ -94,7 +101,7 @@ struct RunControlAPI: Sendable {
     /// Runs already started go on, and later fires still happen unless the job is paused.
     func cancelQueued(_ jobID: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try CallerIdentity.of(request)
-        let body = try jobs.optionalObject(request)
+        let body = try jobs.optionalObject(request, fields: ["note"], route: "a cancel-queued request")
         let note = try Self.note(body)
         let job = try await jobs.existingJob(jobID)
 
@@ -126,10 +133,7 @@ struct RunControlAPI: Sendable {
     /// `inputs`, and its `query` replaced by the body's when given.
     func rerun(_ triggerID: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try CallerIdentity.of(request)
-        let body = try jobs.optionalObject(request)
-        if let unknown = body.keys.sorted().first(where: { !["inputs", "query"].contains($0) }) {
-            throw HTTPError.badRequest("unknown field \"\(unknown)\": a re-run takes inputs and query", field: unknown)
-        }
+        let body = try jobs.optionalObject(request, fields: ["inputs", "query"], route: "a re-run")
         let overrides = try Self.inputOverrides(body)
         let query = try Self.query(body)
 
@@ -161,7 +165,7 @@ struct RunControlAPI: Sendable {
             throw HTTPError.badRequest("query applies to chatflow jobs only; job \"\(jobID)\" is \(job.effectiveKind.rawValue): edit its inputs instead", field: "query")
         }
         let inputs = try Self.rerunInputs(original: record, overrides: overrides, triggerID: triggerID)
-        try await checkInputs(inputs, job: job)
+        try await InputFormCheck(context: context).check(inputs, job: job)
 
         let now = Date()
         var trigger = TriggerFactory.trigger(for: job, scheduledAt: now, source: .manual, emittedAt: now, id: TriggerID.random())
@@ -201,24 +205,6 @@ struct RunControlAPI: Sendable {
             return overrides
         }
         return stored.merging(overrides) { _, new in new }
-    }
-
-    /// Checks `inputs` against the app's input form when this producer has the app under
-    /// `apps:`. As with `validate`, inputs of an app it cannot reach are not checked.
-    private func checkInputs(_ inputs: [String: JSONValue], job: Job) async throws {
-        guard job.effectiveKind != .difyCleanup, context.configuration.apps[job.app] != nil else { return }
-        let inspection: AppInspection
-        do {
-            inspection = try await AppInspection.fetch(app: job.app, configuration: context.configuration, timeout: .seconds(5))
-        } catch {
-            context.logger.warning("re-run inputs not checked: the app's form could not be read", [LogKey.app: job.app, LogKey.error: "\(error)"])
-            return
-        }
-        let problems = InputValidator.problems(inputs: inputs, form: inspection.parameters.inputs, app: job.app)
-        guard let first = problems.first else { return }
-        throw HTTPError(
-            status: 400, code: "invalid_inputs",
-            message: problems.map(\.description).joined(separator: "; "), field: first.field)
     }
 
     // MARK: - Request fields

@@ -34,6 +34,9 @@ struct SessionRoutes: Sendable {
         guard case .object(let body) = try request.jsonBody(), case .string(let token)? = body["token"] else {
             throw HTTPError.badRequest("the body must be {\"token\": \"…\"}, the API token to sign in with", field: "token")
         }
+        if let unknown = body.keys.sorted().first(where: { $0 != "token" }) {
+            throw HTTPError.badRequest("unknown field \"\(unknown)\": a sign-in takes token", field: unknown)
+        }
         let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let identity = authenticator.identity(token: trimmed) else {
             authenticator.signIns.recordFailure(address)

@@ -15,7 +15,8 @@ enum RecordsAPI {
             let parameters = RecordsParameters(request)
             return try await respond { try await store.runs(try parameters.runQuery()) }
         }
-        router.get("/v1/runs/{trigger_id}") { _, route in
+        router.get("/v1/runs/{trigger_id}") { request, route in
+            try request.requireKnownQueryNames([])
             let triggerID = route["trigger_id"] ?? ""
             guard let run = try await storeCall({ try await store.run(triggerID: triggerID) }) else {
                 throw HTTPError.notFound("no run with trigger id \"\(triggerID)\" in the records store; it may not have finished yet, or retention deleted it")
@@ -23,6 +24,7 @@ enum RecordsAPI {
             return encoded(run)
         }
         router.get("/v1/runs/{trigger_id}/nodes") { request, route in
+            try request.requireKnownQueryNames(["parent_node_id", "parent_index"])
             let parameters = RecordsParameters(request)
             let parent = try parameters.required("parent_node_id")
             let index = try parameters.integer("parent_index", default: nil, range: 0...Int(Int32.max)) ?? 0
@@ -43,6 +45,7 @@ enum RecordsAPI {
             return try await respond { try await store.series(try parameters.seriesQuery()) }
         }
         router.get("/v1/stats/slowest-jobs") { request, _ in
+            try request.requireKnownQueryNames(["app", "limit"] + RecordsParameters.timeRangeNames)
             let parameters = RecordsParameters(request)
             let (from, to) = try parameters.timeRange(defaultRange: .seconds(86_400))
             let apps = parameters.list("app")
@@ -50,6 +53,7 @@ enum RecordsAPI {
             return try await respond { SlowJobList(items: try await store.slowestJobs(from: from, to: to, apps: apps, limit: limit)) }
         }
         router.get("/v1/stats/facets") { request, _ in
+            try request.requireKnownQueryNames(RecordsParameters.timeRangeNames)
             let (from, to) = try RecordsParameters(request).timeRange(defaultRange: .seconds(30 * 86_400))
             return try await respond {
                 let facets = try await store.facets(from: from, to: to)

@@ -99,7 +99,16 @@ struct RecordsParameters {
         }
     }
 
+    /// Query parameters of each list route, for ``HTTPRequest/requireKnownQueryNames(_:)``.
+    static let timeRangeNames = ["from", "to", "range"]
+    static let runNames = ["app", "job", "status", "source", "trigger_id", "workflow_run_id", "rerun_of", "q", "limit", "cursor", "order"] + timeRangeNames
+    static func eventNames(types name: String) -> [String] {
+        ["app", "job", name, "trigger_id", "limit", "cursor", "order"] + timeRangeNames
+    }
+    static let seriesNames = ["bucket", "utc_offset_minutes", "app", "job"] + timeRangeNames
+
     func runQuery() throws -> RunQuery {
+        try request.requireKnownQueryNames(Self.runNames)
         var query = RunQuery()
         query.apps = list("app")
         query.jobIDs = list("job")
@@ -117,6 +126,7 @@ struct RecordsParameters {
     }
 
     func eventQuery(types name: String, allowed: [String]) throws -> EventQuery {
+        try request.requireKnownQueryNames(Self.eventNames(types: name))
         var query = EventQuery()
         query.apps = list("app")
         query.jobIDs = list("job")
@@ -131,6 +141,7 @@ struct RecordsParameters {
 
     /// Reads the series range and bucket. Without `bucket`, the range gets about 60 buckets of a round size.
     func seriesQuery() throws -> SeriesQuery {
+        try request.requireKnownQueryNames(Self.seriesNames)
         let (from, to) = try timeRange(defaultRange: .seconds(86_400))
         let span = Int64(to.timeIntervalSince(from))
         var bucket: Int64

@@ -378,3 +378,39 @@ final class MHDRequest: @unchecked Sendable {
         return result
     }
 }
+
+/// Unescape callback: decodes `%HH` in the path and in query arguments as libmicrohttpd's
+/// default does, except that `%00` becomes DEL (0x7F).
+///
+/// The access handler reads the path as a C string, so a decoded NUL would cut it short and
+/// `/v1/jobs/%00` would reach the route for `/v1/jobs/`. DEL is a control character like NUL,
+/// and ``Router`` rejects a path holding any control character with 400.
+let mhdUnescape: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafeMutablePointer<CChar>?) -> Int = { _, _, text in
+    guard let text else { return 0 }
+    func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+    }
+    var read = 0
+    var written = 0
+    while text[read] != 0 {
+        let byte = UInt8(bitPattern: text[read])
+        if byte == 0x25, text[read + 1] != 0, text[read + 2] != 0,
+            let high = hexValue(UInt8(bitPattern: text[read + 1])), let low = hexValue(UInt8(bitPattern: text[read + 2]))
+        {
+            let decoded = high << 4 | low
+            text[written] = CChar(bitPattern: decoded == 0 ? 0x7F : decoded)
+            read += 3
+        } else {
+            text[written] = text[read]
+            read += 1
+        }
+        written += 1
+    }
+    text[written] = 0
+    return written
+}

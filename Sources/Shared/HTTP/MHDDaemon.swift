@@ -42,6 +42,7 @@ final class MHDDaemon: @unchecked Sendable {
                     ptr_value: coreCls
                 ),
                 MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: sockaddr)),
+                MHD_OptionItem(option: .UNESCAPE_CALLBACK, value: unsafeBitCast(mhdUnescape, to: Int.self), ptr_value: nil),
             ]
             if configuration.threads > 1 {
                 options.append(MHD_OptionItem(option: .THREAD_POOL_SIZE, value: configuration.threads, ptr_value: nil))

@@ -107,6 +107,10 @@ public struct Router: Sendable {
 
     /// Finds the route for `request` and runs it, turning thrown errors into responses.
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        // A control character is never part of a valid path, and a NUL arrives as DEL (see the server's unescape callback).
+        if request.path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return HTTPError.badRequest("the path contains a control character (such as %00 or %0A): remove it from the URL", field: "path").response
+        }
         let pathSegments = Self.split(request.path)
         var allowed: [String] = []
         var fallback: (Route, RouteParameters)?

@@ -17,7 +17,7 @@ struct TriggerRejection: Sendable, Error {
 /// may write to.
 enum TriggerCheck {
     static let maxIDLength = 200
-    static let maxInputsBytes = 512 * 1024
+    static let maxInputsBytes = Trigger.maxInputsBytes
 
     static func decode(_ message: KafkaMessage) -> Result<Trigger, TriggerRejection> {
         guard let value = message.value, !value.isEmpty else {
