@@ -92,15 +92,11 @@ final class WorkerService: Service {
             feedback: { app, feedback in await executorBox.dispatcher?.recordFeedback(app: app, feedback: feedback) },
             modes: AppModeCache(client: client, logger: logger),
             parameters: parameters)
-        // Triggers naming a job missing from the registry are rejected for apps without accept_external.
-        let jobDirectory = JobDirectory(reader: reader, topic: topics.jobs, logger: logger.with(["component": "job-directory"]))
-        await jobDirectory.refresh()
         let (initialApps, initialGeneration) = apps.withLock { $0 }
         let dispatcher = TriggerDispatcher(
             apps: initialApps, executor: executor, publisher: publisher, consumer: control, workerID: workerID,
             settings: .init(maxHeldPerPartition: configuration.worker.maxHeldPerPartition, maxConcurrencyPerOrigin: configuration.worker.maxConcurrencyPerDify), logger: logger, metrics: metrics,
-            cleanup: DifyCleanupRunner(databases: configuration.worker.difyDatabases, environment: ProcessInfo.processInfo.environment, logger: logger.with(["component": "dify-cleanup"])),
-            jobDirectory: jobDirectory)
+            cleanup: DifyCleanupRunner(databases: configuration.worker.difyDatabases, environment: ProcessInfo.processInfo.environment, logger: logger.with(["component": "dify-cleanup"])))
         dispatcherBox.dispatcher = dispatcher
         executorBox.dispatcher = dispatcher
         running.dispatcher = dispatcher

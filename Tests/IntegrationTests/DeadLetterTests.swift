@@ -108,34 +108,4 @@ import Testing
         #expect(results.allSatisfy { $0.status == .rejected })
         #expect(await worker.terminate() == 0)
     }
-
-    @Test func unknownJobIsDeadLettered() async throws {
-        let cluster = try await SchedulerCluster.start(name: "dead-letter-jobs")
-        defer { cluster.stop() }
-        let config = try cluster.writeConfig(partitions: 1)
-        try await cluster.createTopics(config: config)
-        let worker = try cluster.startWorker(config: config, id: "worker-jobs")
-        try await worker.waitForLog("partition assigned", timeout: .seconds(30))
-
-        // A made-up job id for an app without accept_external is rejected, not run.
-        let madeUp = Self.text(#"{"v":1,"id":"t-madeup","job_id":"made-up-job","app":"demo","inputs":{"topic":"x","mode":"plain"}}"#)
-        try await cluster.publishRaw(topic: cluster.topics.triggers, key: "demo", value: madeUp)
-        // A job registered a moment before its trigger runs, although the worker read the registry before it existed.
-        try await cluster.publish([cluster.trigger("t-fresh", job: "fresh-job")])
-
-        let results = try await cluster.waitForResults("both results") { results in
-            Set(results.map(\.triggerID)).isSuperset(of: ["t-madeup", "t-fresh"])
-        }
-        let rejected = results.first { $0.triggerID == "t-madeup" }
-        #expect(rejected?.status == .rejected)
-        #expect(rejected?.error?.message.contains("unknown job \"made-up-job\"") == true, "\(rejected?.error?.message ?? "no error")")
-        #expect(results.first { $0.triggerID == "t-fresh" }?.status == .succeeded)
-
-        let letters = try await cluster.readAll(cluster.topics.deadLetter)
-        #expect(letters.count == 1)
-        let reason = letters.first?.header("dlq.reason")?.stringValue ?? ""
-        #expect(reason.contains("unknown job \"made-up-job\""), "\(reason)")
-        #expect(reason.contains("accept_external: true"), "\(reason)")
-        #expect(await worker.terminate() == 0)
-    }
 }

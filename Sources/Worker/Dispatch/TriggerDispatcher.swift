@@ -46,8 +46,6 @@ actor TriggerDispatcher {
     let metrics: WorkerMetrics
     /// Runs `dify_cleanup` triggers, which call no Dify app and so bypass the app lanes.
     private let cleanup: DifyCleanupRunner?
-    /// The registry's job ids, to reject triggers naming a made-up job; nil checks nothing.
-    let jobDirectory: JobDirectory?
     private let clock = ContinuousClock()
     private let origin = ContinuousClock.now
 
@@ -74,11 +72,9 @@ actor TriggerDispatcher {
 
     init(
         apps: [String: WorkerApp], executor: RunExecutor, publisher: TopicPublisher, consumer: ConsumerControl,
-        workerID: String, settings: Settings, logger: Logger, metrics: WorkerMetrics, cleanup: DifyCleanupRunner? = nil,
-        jobDirectory: JobDirectory? = nil
+        workerID: String, settings: Settings, logger: Logger, metrics: WorkerMetrics, cleanup: DifyCleanupRunner? = nil
     ) {
         self.cleanup = cleanup
-        self.jobDirectory = jobDirectory
         self.apps = apps
         self.executor = executor
         self.publisher = publisher
@@ -148,11 +144,6 @@ actor TriggerDispatcher {
             return
         }
         if let rejection = executor.parameters?.rejection(for: trigger, app: apps[trigger.app]) {
-            await reject(message, rejection: rejection)
-            return
-        }
-        // Last, because it may wait for a read of the jobs topic.
-        if let rejection = await unknownJobRejection(trigger, message: message) {
             await reject(message, rejection: rejection)
             return
         }

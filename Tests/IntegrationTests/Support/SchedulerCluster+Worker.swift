@@ -21,22 +21,12 @@ extension SchedulerCluster {
         return trigger
     }
 
-    /// Publishes `triggers`, after registering each job they name on the `jobs` topic (with a
-    /// schedule that never fires), since workers reject triggers of unknown jobs.
     func publish(_ triggers: [Trigger]) async throws {
         let producer = try KafkaProducer(configuration: kafka)
-        for jobID in Set(triggers.filter { $0.effectiveType != .cancel }.compactMap(\.jobID)).sorted() {
-            _ = try await producer.send(topic: topics.jobs, key: Array(jobID.utf8), value: Array(Self.placeholderJob(jobID).utf8))
-        }
         for trigger in triggers {
             _ = try await producer.send(topic: topics.triggers, key: trigger.app, value: Array(MessageCodec.encode(trigger)))
         }
         try await producer.close()
-    }
-
-    /// A job record for `jobID` whose schedule starts in 2099, so a running producer never fires it.
-    static func placeholderJob(_ jobID: String) -> String {
-        #"{"v":1,"id":"\#(jobID)","app":"demo","schedule":{"every":"1h","start":"2099-01-01T00:00:00Z"}}"#
     }
 
     /// Sends a JSON request to the test double and returns the parsed answer.
