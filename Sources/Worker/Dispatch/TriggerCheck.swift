@@ -69,6 +69,11 @@ enum TriggerCheck {
             let known = apps.keys.sorted().joined(separator: ", ")
             return rejection("unknown_app", "unknown app \"\(trigger.app)\": this worker is configured for \(known.isEmpty ? "no apps" : known); add it under apps: where workers run")
         }
+        // TODO: a made-up job_id passes here, so accept_external: false only keeps out triggers
+        // that name no job. The worker does not hold the registry; a sound check is a signature
+        // producers put on their triggers (an HMAC under a shared secret from a file), which
+        // needs no registry read per unknown id. A registry re-read on each miss was tried and
+        // stalled intake for seconds per unknown id.
         if trigger.jobID == nil, !app.acceptsExternal {
             return rejection("no_job", "trigger names no job_id and app \"\(app.name)\" does not accept ad-hoc triggers: set accept_external: true for the app, or name a job")
         }
