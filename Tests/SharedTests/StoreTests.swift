@@ -51,6 +51,21 @@ import Testing
         #expect(first.storeID.count == 36)
     }
 
+    /// Producers that start together on one store: each migration runs once, none fails.
+    @Test(arguments: StoreBackend.allCases)
+    func storesOpenedTogetherMigrateOnce(backend: StoreBackend) async throws {
+        let location = try backend.makeLocation()
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<4 {
+                group.addTask { try await RecordStore.open(location).storeID }
+            }
+            var ids: [String] = []
+            for try await id in group { ids.append(id) }
+            return ids
+        }
+        #expect(Set(ids).count == 1)
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func newerSchemaIsRejected(backend: StoreBackend) async throws {
         let location = try backend.makeLocation()

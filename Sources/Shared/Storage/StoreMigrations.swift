@@ -152,15 +152,9 @@ enum StoreMigrations {
     /// - Throws: ``StoreError`` `newerSchema` when the store was migrated by a newer release,
     ///   `migrationFailed` naming the migration that failed.
     static func apply(on connection: any SQLConnection, migrations: [Migration] = all) throws -> [Int] {
-        try connection.executeScript("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version BIGINT PRIMARY KEY,
-                name TEXT NOT NULL,
-                applied_at BIGINT NOT NULL
-            )
-            """)
         if connection.dialect == .postgres {
-            // An arbitrary constant shared by every producer: "dify-scheduler records".
+            // An arbitrary constant shared by every producer: "dify-scheduler records". Taken
+            // before the table is created: two concurrent `CREATE TABLE IF NOT EXISTS` collide.
             try connection.executeScript("SELECT pg_advisory_lock(7315192611)")
         }
         defer {
@@ -168,6 +162,13 @@ enum StoreMigrations {
                 try? connection.executeScript("SELECT pg_advisory_unlock(7315192611)")
             }
         }
+        try connection.executeScript("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version BIGINT PRIMARY KEY,
+                name TEXT NOT NULL,
+                applied_at BIGINT NOT NULL
+            )
+            """)
 
         let applied = Set(try connection.query("SELECT version FROM schema_migrations", []).compactMap { $0["version"].int64 }.map(Int.init))
         let latest = migrations.map(\.version).max() ?? 0
@@ -180,7 +181,11 @@ enum StoreMigrations {
         var done: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
             do {
-                try connection.transaction {
+                let appliedHere = try connection.transaction { () throws -> Bool in
+                    // With SQLite another producer may have applied it since the versions were
+                    // read: the transaction's lock, not that read, decides.
+                    let again = try connection.query("SELECT version FROM schema_migrations WHERE version = ?", [.integer(Int64(migration.version))])
+                    guard again.isEmpty else { return false }
                     for statement in migration.statements {
                         try connection.executeScript(statement)
                     }
@@ -190,13 +195,14 @@ enum StoreMigrations {
                     try connection.execute(
                         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                         [.integer(Int64(migration.version)), .text(migration.name), SQLValue(Date())])
+                    return true
                 }
+                if appliedHere { done.append(migration.version) }
             } catch let error as StoreError {
                 throw StoreError(
                     code: .migrationFailed, reason: "migration \(migration.version) (\(migration.name)) failed: \(error.reason)",
                     databaseCode: error.databaseCode)
             }
-            done.append(migration.version)
         }
         return done
     }
