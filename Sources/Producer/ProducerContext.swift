@@ -44,7 +44,7 @@ final class ProducerContext: Sendable {
         instanceID = configuration.producer.id ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         kafka = ConfigLoading.kafka(configuration, role: "scheduler")
         producer = try KafkaProducer(configuration: kafka, logger: logger.with(["component": "kafka.producer"]))
-        publisher = TopicPublisher(producer: producer, topics: configuration.kafka.topics)
+        publisher = TopicPublisher(producer: producer, topics: configuration.kafka.topics, signer: try configuration.kafka.triggerSigner())
         registry = try JobRegistry(kafka: kafka, producer: producer, topics: configuration.kafka.topics, logger: logger)
         forms = AppFormCache(configuration: configuration)
 

@@ -20,9 +20,12 @@ final class WorkerService: Service {
     private let stopSignal = FirstOutcome<Void>()
     private let ready = Mutex(false)
     private let running = DispatcherBox()
+    /// Signs the worker's retry triggers and checks incoming ones; nil without `kafka.trigger_signing`.
+    private let signer: TriggerSigner?
 
-    init(configuration: Configuration, apps: [String: WorkerApp], workerID: String, logger: Logger, metrics: WorkerMetrics) {
+    init(configuration: Configuration, apps: [String: WorkerApp], workerID: String, logger: Logger, metrics: WorkerMetrics, signer: TriggerSigner? = nil) {
         self.configuration = configuration
+        self.signer = signer
         self.apps = Mutex((apps, 0))
         self.workerID = workerID
         self.logger = logger
@@ -53,7 +56,7 @@ final class WorkerService: Service {
         var producerKafka = kafka
         if producerKafka.settings["linger.ms"] == nil { producerKafka.settings["linger.ms"] = "1" }
         let producer = try KafkaProducer(configuration: producerKafka, logger: logger.with(["component": "kafka.producer"]))
-        let publisher = TopicPublisher(producer: producer, topics: topics)
+        let publisher = TopicPublisher(producer: producer, topics: topics, signer: signer)
         let reader = KafkaPartitionReader(configuration: kafka, logger: logger)
         // Every run in flight to one Dify holds a connection, up to the per-Dify cap.
         let client = DifyClient(configuration: DifyClientConfiguration(maxConnectionsPerHost: configuration.worker.maxConcurrencyPerDify))
@@ -107,6 +110,9 @@ final class WorkerService: Service {
         }
 
         try consumer.subscribe(topics: [topics.triggers])
+        if signer == nil, initialApps.values.contains(where: { !$0.acceptsExternal }) {
+            logger.warning("triggers are not authenticated: any system that can write the trigger topic can run jobs of apps without accept_external. Set kafka.trigger_signing on producers and workers")
+        }
         logger.notice("worker started", [LogKey.workerID: workerID, "apps": initialApps.keys.sorted().joined(separator: ","), "kafka.bootstrap": configuration.kafka.bootstrapServers])
         ready.withLock { $0 = true }
 

@@ -51,9 +51,15 @@ enum WorkerCommand {
         let workerID = id ?? configuration.worker.id ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         let logger = Logger(label: "dify-worker", metadata: [LogKey.workerID: workerID])
         let apps = try WorkerApp.resolveAll(configuration, environment: environment)
+        let signer: TriggerSigner?
+        do {
+            signer = try configuration.kafka.triggerSigner(environment: environment)
+        } catch let error as ConfigError {
+            throw ConfigErrors([error])
+        }
         let metrics = WorkerMetrics(registry: .shared)
 
-        let worker = WorkerService(configuration: configuration, apps: apps, workerID: workerID, logger: logger, metrics: metrics)
+        let worker = WorkerService(configuration: configuration, apps: apps, workerID: workerID, logger: logger, metrics: metrics, signer: signer)
         var services: [any Service] = [worker]
         if let listen = configuration.worker.listen {
             services.append(try MetricsEndpoint(listen: listen, auth: configuration.auth, logger: logger, isReady: { worker.isReady }))

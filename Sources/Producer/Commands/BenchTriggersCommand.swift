@@ -22,7 +22,7 @@ enum BenchTriggersCommand {
             }
 
             let producer = try KafkaProducer(configuration: ConfigLoading.kafka(configuration, role: "bench"))
-            let publisher = TopicPublisher(producer: producer, topics: configuration.kafka.topics)
+            let publisher = TopicPublisher(producer: producer, topics: configuration.kafka.topics, signer: try configuration.kafka.triggerSigner())
             let started = ContinuousClock.now
             func makeTrigger(_ index: Int) -> Trigger {
                 var trigger = Trigger(id: "bench-\(app)-\(index)-\(UUID().uuidString.prefix(8))", app: app)

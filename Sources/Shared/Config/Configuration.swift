@@ -81,11 +81,14 @@ public struct KafkaSettings: Codable, Sendable {
     public var replicationFactor: Int = 1
     /// Passed to librdkafka unchanged (TLS, SASL, tuning).
     public var settings: [String: String] = [:]
+    /// The shared key that signs trigger messages; nil leaves triggers unsigned and unchecked.
+    public var triggerSigning: TriggerSigningSettings?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case partitions, settings
+        case triggerSigning = "trigger_signing"
         case bootstrapServers = "bootstrap_servers"
         case topicPrefix = "topic_prefix"
         case replicationFactor = "replication_factor"
@@ -98,6 +101,7 @@ public struct KafkaSettings: Codable, Sendable {
         partitions = try container.decodeIfPresent(Int.self, forKey: .partitions) ?? partitions
         replicationFactor = try container.decodeIfPresent(Int.self, forKey: .replicationFactor) ?? replicationFactor
         settings = try container.decodeIfPresent([String: String].self, forKey: .settings) ?? [:]
+        triggerSigning = try container.decodeIfPresent(TriggerSigningSettings.self, forKey: .triggerSigning)
     }
 
     public var topics: TopicNames { TopicNames(prefix: topicPrefix) }

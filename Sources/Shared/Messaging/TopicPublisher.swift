@@ -8,15 +8,21 @@ import Foundation
 public struct TopicPublisher: Sendable {
     public let producer: KafkaProducer
     public let topics: TopicNames
+    /// Signs every trigger and cancel message; nil when `kafka.trigger_signing` is not set.
+    public let signer: TriggerSigner?
 
-    public init(producer: KafkaProducer, topics: TopicNames) {
+    public init(producer: KafkaProducer, topics: TopicNames, signer: TriggerSigner? = nil) {
         self.producer = producer
         self.topics = topics
+        self.signer = signer
     }
 
+    /// Writes a trigger or cancel message, with its `dify.signature` header when a signer is set.
     @discardableResult
     public func publish(trigger: Trigger) async throws -> KafkaDeliveryReport {
-        try await producer.send(topic: topics.triggers, key: trigger.app, value: Array(MessageCodec.encode(trigger)))
+        let value = Array(MessageCodec.encode(trigger))
+        let headers = signer.map { [$0.header(for: value)] } ?? []
+        return try await producer.send(topic: topics.triggers, key: trigger.app, value: value, headers: headers)
     }
 
     @discardableResult
@@ -49,15 +55,16 @@ public struct TopicPublisher: Sendable {
     public static let truncatedDeadLetterValueBytes = 64 * 1024
 
     /// Sends a rejected message to the dead-letter topic with its original key and headers,
-    /// plus headers saying why and where it came from.
+    /// plus headers saying why (`dlq.reason`, and `dlq.code` when given) and where it came from.
     ///
     /// A value above ``maxDeadLetterValueBytes`` keeps only its first
     /// ``truncatedDeadLetterValueBytes`` bytes, with `dlq.truncated` giving the original size:
     /// a whole oversize message would be rejected by the broker on every retry.
     @discardableResult
-    public func publishDeadLetter(_ message: KafkaMessage, reason: String, workerID: String) async throws -> KafkaDeliveryReport {
+    public func publishDeadLetter(_ message: KafkaMessage, reason: String, code: String? = nil, workerID: String) async throws -> KafkaDeliveryReport {
         var headers = message.headers
         headers.append(KafkaHeader(name: "dlq.reason", value: reason))
+        if let code { headers.append(KafkaHeader(name: "dlq.code", value: code)) }
         headers.append(KafkaHeader(name: "dlq.source", value: "\(message.topic)[\(message.partition)]@\(message.offset)"))
         headers.append(KafkaHeader(name: "dlq.worker", value: workerID))
         headers.append(KafkaHeader(name: "dlq.time", value: Timestamp.rfc3339(Date(), fractionalDigits: 3)))

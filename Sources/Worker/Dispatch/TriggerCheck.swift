@@ -69,11 +69,8 @@ enum TriggerCheck {
             let known = apps.keys.sorted().joined(separator: ", ")
             return rejection("unknown_app", "unknown app \"\(trigger.app)\": this worker is configured for \(known.isEmpty ? "no apps" : known); add it under apps: where workers run")
         }
-        // TODO: a made-up job_id passes here, so accept_external: false only keeps out triggers
-        // that name no job. The worker does not hold the registry; a sound check is a signature
-        // producers put on their triggers (an HMAC under a shared secret from a file), which
-        // needs no registry read per unknown id. A registry re-read on each miss was tried and
-        // stalled intake for seconds per unknown id.
+        // A made-up job_id is caught by the signature check (`authenticate`) when
+        // kafka.trigger_signing is set. Without a key, this only keeps out triggers naming no job.
         if trigger.jobID == nil, !app.acceptsExternal {
             return rejection("no_job", "trigger names no job_id and app \"\(app.name)\" does not accept ad-hoc triggers: set accept_external: true for the app, or name a job")
         }
@@ -96,6 +93,33 @@ enum TriggerCheck {
             return rejection("invalid", "policy.timeout: \(DurationText.ParseError(text: timeout))")
         }
         return nil
+    }
+
+    /// Checks the producer's signature on a decoded trigger when a signing key is configured.
+    ///
+    /// Cancel messages always need a valid signature, so no other system can stop runs; run
+    /// triggers need one unless their app sets `accept_external: true`. Without a `signer`
+    /// every message passes.
+    static func authenticate(_ trigger: Trigger, message: KafkaMessage, apps: [String: WorkerApp], signer: TriggerSigner?) -> TriggerRejection? {
+        guard let signer else { return nil }
+        let isCancel = trigger.effectiveType == .cancel
+        if !isCancel, apps[trigger.app]?.acceptsExternal == true { return nil }
+        let what = isCancel ? "a cancel message" : "a trigger for app \"\(trigger.app)\", which does not set accept_external: true,"
+        let fix = isCancel
+            ? "only producers and workers of this deployment may cancel runs"
+            : "publish it through dify-producer (POST /api/v1/jobs/{id}/trigger), sign it with the kafka.trigger_signing key, or set accept_external: true for the app"
+        switch signer.verify(value: message.value ?? [], headers: message.headers) {
+        case .valid:
+            return nil
+        case .missing:
+            return TriggerRejection(
+                code: "unsigned", reason: "\(what) has no \(TriggerSigner.headerName) header: \(fix)",
+                triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app)
+        case .mismatch:
+            return TriggerRejection(
+                code: "bad_signature", reason: "\(what) has a \(TriggerSigner.headerName) header that does not match its value under the kafka.trigger_signing key: check that producers and workers read the same key; \(fix)",
+                triggerID: trigger.id, jobID: trigger.jobID, app: trigger.app)
+        }
     }
 
     private static func compatible(kind: JobKind, appMode: JobKind) -> Bool {

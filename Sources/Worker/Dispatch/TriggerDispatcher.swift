@@ -139,6 +139,10 @@ actor TriggerDispatcher {
         case .success(let decoded):
             trigger = decoded
         }
+        if let rejection = TriggerCheck.authenticate(trigger, message: message, apps: apps, signer: publisher.signer) {
+            await reject(message, rejection: rejection)
+            return
+        }
         if let rejection = TriggerCheck.validate(trigger, apps: apps, databases: cleanup?.names ?? []) {
             await reject(message, rejection: rejection)
             return
@@ -231,7 +235,7 @@ actor TriggerDispatcher {
         logger.warning("trigger rejected", [LogKey.partition: "\(message.partition)", LogKey.offset: "\(message.offset)", "reason": rejection.reason, LogKey.triggerID: rejection.triggerID ?? ""])
         metrics.deadLetters.increment(by: 1, ["reason": rejection.code])
         await executor.publishReliably("dead letter") { [publisher, workerID] in
-            try await publisher.publishDeadLetter(message, reason: rejection.reason, workerID: workerID)
+            try await publisher.publishDeadLetter(message, reason: rejection.reason, code: rejection.code, workerID: workerID)
         }
         // A rejected trigger that names a job still gets a result, so overlap and fixed-delay
         // logic in the producer never waits for it forever.
