@@ -25,7 +25,12 @@ import Testing
                 api_key_env: TEST_WRONG_KEY
                 mode: workflow
             """, producerSettings: "store: sqlite:\(store)")
-        let environment = ["TEST_WRONG_KEY": wrongKey]
+        // Triggers are signed, so the signing key is one more secret to look for.
+        let signingKey = "sign-\(UUID().uuidString)"
+        let signedConfig = try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: "kafka:\n", with: "kafka:\n  trigger_signing: {key_env: TEST_TRIGGER_KEY}\n")
+        try signedConfig.write(toFile: config, atomically: true, encoding: .utf8)
+        let environment = ["TEST_WRONG_KEY": wrongKey, "TEST_TRIGGER_KEY": signingKey]
         try await cluster.createTopics(config: config)
         let worker = try cluster.startWorker(config: config, id: "leak-worker", environment: environment)
         let producer = try cluster.startProducer(config: config, environment: environment)
@@ -52,7 +57,7 @@ import Testing
         #expect(await producer.terminate() == 0)
         #expect(await worker.terminate() == 0)
 
-        let secrets = [cluster.apiKey, wrongKey] + TestTokens.admins.map(TestTokens.token(for:))
+        let secrets = [cluster.apiKey, wrongKey, signingKey] + TestTokens.admins.map(TestTokens.token(for:))
             + AccessRole.allCases.map { TestTokens.token(for: TestTokens.name(of: $0)) }
         var places: [(name: String, bytes: [UInt8])] = []
 

@@ -107,7 +107,7 @@ enum TriggerCheck {
         let what = isCancel ? "a cancel message" : "a trigger for app \"\(trigger.app)\", which does not set accept_external: true,"
         let fix = isCancel
             ? "only producers and workers of this deployment may cancel runs"
-            : "publish it through dify-producer (POST /api/v1/jobs/{id}/trigger), sign it with the kafka.trigger_signing key, or set accept_external: true for the app"
+            : "send it through dify-producer (POST /v1/jobs/{id}/trigger), sign it with the kafka.trigger_signing key, or set accept_external: true for the app"
         switch signer.verify(value: message.value ?? [], headers: message.headers) {
         case .valid:
             return nil
