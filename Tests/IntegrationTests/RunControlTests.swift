@@ -9,7 +9,8 @@ import Testing
     static let operatorActor = TestTokens.name(of: .operator)
 
     /// Starts a cluster whose demo app runs one request at a time, with the jobs `slow`,
-    /// `report` and `flaky` (which waits 8 s before its second attempt).
+    /// `report` and `flaky` (which waits 8 s before its second attempt). Triggers are signed,
+    /// so every stop, cancel, re-run and retry here also checks that its message is signed.
     static func start(_ name: String) async throws -> (SchedulerCluster, ManagedProcess, ManagedProcess, ControlClient) {
         let cluster = try await SchedulerCluster.start(name: name)
         let config = try cluster.writeConfig("""
@@ -28,9 +29,13 @@ import Testing
                 inputs: {topic: flaky, mode: plain}
                 retry: {max_attempts: 3, initial_backoff: 8s, max_backoff: 8s}
             """, appSettings: "limits: {max_concurrency: 1}")
+        let signed = try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: "kafka:\n", with: "kafka:\n  trigger_signing: {key_env: TEST_TRIGGER_KEY}\n")
+        try signed.write(toFile: config, atomically: true, encoding: .utf8)
+        let environment = ["TEST_TRIGGER_KEY": String(repeating: "7c", count: 32)]
         try await cluster.createTopics(config: config)
-        let worker = try cluster.startWorker(config: config, id: "\(name)-worker")
-        let producer = try cluster.startProducer(config: config)
+        let worker = try cluster.startWorker(config: config, id: "\(name)-worker", environment: environment)
+        let producer = try cluster.startProducer(config: config, environment: environment)
         let api = ControlClient(port: try await producer.controlPort())
         try await api.waitUntilReady()
         try await worker.waitForLog("partition assigned")
