@@ -36,15 +36,17 @@ final class ProducerContext: Sendable {
     private let compilers: Mutex<JobCompiler>
 
     /// - Throws: ``KafkaError`` when a Kafka client cannot be created, ``ConfigErrors`` when a
-    ///   calendar is invalid.
+    ///   calendar is invalid, ``ConfigError`` when the trigger signing key is unusable.
     init(configuration: Configuration, logger: Logger, metrics: ProducerMetrics) throws {
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
         instanceID = configuration.producer.id ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         kafka = ConfigLoading.kafka(configuration, role: "scheduler")
+        // Read before any Kafka client starts, so a bad key stops the process at once.
+        let signer = try configuration.kafka.triggerSigner()
         producer = try KafkaProducer(configuration: kafka, logger: logger.with(["component": "kafka.producer"]))
-        publisher = TopicPublisher(producer: producer, topics: configuration.kafka.topics, signer: try configuration.kafka.triggerSigner())
+        publisher = TopicPublisher(producer: producer, topics: configuration.kafka.topics, signer: signer)
         registry = try JobRegistry(kafka: kafka, producer: producer, topics: configuration.kafka.topics, logger: logger)
         forms = AppFormCache(configuration: configuration)
 
