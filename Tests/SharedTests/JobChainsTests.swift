@@ -40,17 +40,21 @@ import Testing
         #expect(JobChains.loop(writing: [job("b", onFailure: ["c"])], over: existing) == nil)
     }
 
-    @Test func selfChainRejectedByValidator() {
+    @Test func selfChainRejectedByValidator() throws {
         let problems = JobValidator().problems(in: job("a", onSuccess: ["a"], onFailure: ["b", "b", "bad id"]))
-        #expect(problems.contains { $0.field == "on_success[0]" && $0.message.contains("the chain loops: a → a") })
-        #expect(problems.contains { $0.field == "on_failure[1]" && $0.message.contains("listed twice") })
-        #expect(problems.contains { $0.field == "on_failure[2]" && $0.message.contains("not a valid job id") })
+        let loop = try #require(problems.first { $0.field == "on_success[0]" })
+        #expect(loop.message.contains("the chain loops: a → a"))
+        let repeated = try #require(problems.first { $0.field == "on_failure[1]" })
+        #expect(repeated.message.contains("listed twice"))
+        let invalid = try #require(problems.first { $0.field == "on_failure[2]" })
+        #expect(invalid.message.contains("not a valid job id"))
     }
 
-    @Test func tooManyChildren() {
+    @Test func tooManyChildren() throws {
         let children = (0...JobChains.maxChildren).map { "child-\($0)" }
         let problems = JobValidator().problems(in: job("a", onSuccess: children))
-        #expect(problems.contains { $0.field == "on_success" && $0.message.contains("21 jobs is too many") })
+        let tooMany = try #require(problems.first { $0.field == "on_success" })
+        #expect(tooMany.message.contains("21 jobs is too many"))
     }
 
     @Test func fileRejectsLoopAndUnknownChild() throws {

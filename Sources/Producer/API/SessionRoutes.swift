@@ -2,7 +2,7 @@ import Foundation
 import Shared
 
 /// The console's sign-in routes: `POST /v1/session` signs in with an API token, `GET
-/// /v1/session` says who the caller is, and `DELETE /v1/session` signs out.
+/// /v1/session` returns the caller's identity, and `DELETE /v1/session` signs out.
 ///
 /// Signing in checks the token like a bearer token, starts a session in ``SessionStore`` and
 /// sets the session cookie (see ``Authenticator/sessionCookie(id:maxAge:for:)``). The body

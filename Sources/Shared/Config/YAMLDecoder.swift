@@ -48,9 +48,9 @@ public struct YAMLDecoder {
 }
 
 extension Decoder {
-    /// Runs `body`; while a YAML configuration is read, a failure is recorded and `fallback`
-    /// returned instead, so that one run reports every problem of a file. Other decoders
-    /// (JSON) throw the failure as usual.
+    /// Runs `body` and returns its value. While a YAML configuration is read, a failure is
+    /// recorded and `fallback` returned, so one run reports every problem of a file. Other
+    /// decoders (JSON) throw the failure.
     public func collecting<T>(_ fallback: @autoclosure () -> T, _ body: () throws -> T) throws -> T {
         guard let yaml = self as? YAMLNodeDecoder else { return try body() }
         let firstEntry = yaml.tracker.nextEntryID
@@ -66,8 +66,8 @@ extension Decoder {
         return fallback()
     }
 
-    /// Reports a problem that a type's own check found: recorded while a YAML configuration
-    /// is read, so decoding goes on to find the next problem; thrown by other decoders.
+    /// Reports a problem that a type's own check found. While a YAML configuration is read the
+    /// problem is recorded and decoding goes on, and other decoders throw it.
     public func report(_ error: DecodingError) throws {
         guard let yaml = self as? YAMLNodeDecoder else { throw error }
         yaml.tracker.problems.append(YAMLNodeDecoder.configError(from: error, root: yaml.tracker.root, pathPrefix: yaml.pathPrefix))
@@ -122,7 +122,7 @@ final class YAMLKeyTracker {
         entries[id]?.acceptsAll = true
     }
 
-    /// Every key that no field asked for, with the closest known key as a hint.
+    /// Returns every key that no field read, with the closest known key as a hint.
     func unknownKeys() -> [ConfigError] {
         var unknown: [ConfigError] = []
         for id in entries.keys.sorted() {

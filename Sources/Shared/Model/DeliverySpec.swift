@@ -27,10 +27,11 @@ public struct DeliverySpec: Codable, Hashable, Sendable {
     public var when: String?
     /// The message title; defaults to the job id.
     public var title: String?
-    /// What happens to output longer than one message: `split` into numbered parts, or `cut`
+    /// Handling of output longer than one message: `split` into numbered parts, or `cut`
     /// with a link to the run.
     public var overflow: String?
-    /// Most messages one delivery sends on a chat channel before the rest is cut (default 5).
+    /// Maximum number of messages one delivery sends on a chat channel before the rest is cut
+    /// (default 5).
     public var maxParts: Int?
 
     public init(
@@ -52,7 +53,7 @@ public struct DeliverySpec: Codable, Hashable, Sendable {
         case maxParts = "max_parts"
     }
 
-    /// What a delivery sends.
+    /// Kind of content a delivery sends.
     public enum Content: String, Sendable, Hashable, CaseIterable {
         /// The chatflow or completion answer, or the text a workflow streamed.
         case answer
@@ -62,13 +63,13 @@ public struct DeliverySpec: Codable, Hashable, Sendable {
         case template
     }
 
-    /// Which run outcomes are delivered.
+    /// Run outcomes that are delivered.
     public enum When: String, Sendable, Hashable, CaseIterable {
         case success
         case failure
         case always
 
-        /// Whether a run that ended with `status` is delivered.
+        /// Returns whether a run that ended with `status` is delivered.
         public func includes(_ status: RunStatus) -> Bool {
             switch self {
             case .always: true
@@ -78,7 +79,7 @@ public struct DeliverySpec: Codable, Hashable, Sendable {
         }
     }
 
-    /// What happens to output longer than one message.
+    /// Handling of output longer than one message.
     public enum Overflow: String, Sendable, Hashable, CaseIterable {
         case split
         case cut
@@ -87,7 +88,7 @@ public struct DeliverySpec: Codable, Hashable, Sendable {
     public static let defaultMaxParts = 5
     public static let maxPartsRange = 1...20
 
-    /// The content kind, or nil when it is neither given nor implied by the job's kind.
+    /// Returns the content kind, or nil when it is neither given nor implied by the job's kind.
     public func effectiveContent(kind: JobKind) -> Content? {
         if let content { return Content(rawValue: content) }
         if output != nil { return .output }

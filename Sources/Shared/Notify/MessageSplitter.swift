@@ -94,7 +94,7 @@ public struct MessageSplitter: Sendable, Hashable {
         return blocks
     }
 
-    /// The fence open after `line`, given the fence `open` before it.
+    /// Returns the fence open after `line`, given the fence `open` before it.
     static func fenceState(after line: String, open: Fence?) -> Fence? {
         let trimmed = line.drop { $0 == " " }
         if let open {
@@ -180,7 +180,7 @@ public struct MessageSplitter: Sendable, Hashable {
         return pieces
     }
 
-    /// The end of the longest prefix of `text` within `budget` units, moved back to just after
+    /// Returns the end of the longest prefix of `text` within `budget` units, moved back to just after
     /// the last space when that keeps at least half of the prefix.
     func prefixEnd(of text: Substring, fitting budget: Int) -> Substring.Index {
         var used = 0

@@ -154,7 +154,7 @@ public struct OutputMessage: Sendable, Hashable {
 
     // MARK: - Requests
 
-    /// The HTTP request that sends `part` to a chat or webhook channel.
+    /// Builds the HTTP request that sends `part` to a chat or webhook channel.
     public func request(channel: ChannelSettings, webhookURL: String, secret: String?, part: Part, now: Date = Date()) -> ChannelRequest {
         let language = AlertWording.Language(setting: channel.language)
         let title = partTitle(part)
@@ -224,7 +224,7 @@ public struct OutputMessage: Sendable, Hashable {
         return ChannelRequest(url: webhookURL, body: Array(body.compactData()))
     }
 
-    /// The generic webhook's body: the whole output with the run's ids, never split.
+    /// Builds the generic webhook's body: the whole output with the run's ids, never split.
     func webhook(channel: ChannelSettings, webhookURL: String, secret: String?, part: Part, now: Date) -> ChannelRequest {
         var payload: [String: JSONValue] = [
             "v": .int(1),
@@ -245,7 +245,7 @@ public struct OutputMessage: Sendable, Hashable {
 
     // MARK: - Mail
 
-    /// The mail that sends `part` through an email channel: the text as plain text, and as
+    /// Builds the mail that sends `part` through an email channel: the text as plain text, and as
     /// preformatted HTML so line breaks and code keep their layout.
     public func mail(channel: ChannelSettings, channelName: String, part: Part) -> EmailMessage {
         let language = AlertWording.Language(setting: channel.language)

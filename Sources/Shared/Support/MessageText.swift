@@ -1,9 +1,9 @@
 import Foundation
 
 /// Wording shared by error messages: values cut to a readable length, and decoding errors
-/// told in the terms of JSON and YAML rather than Swift's.
+/// described in the terms of JSON and YAML rather than Swift's.
 public enum MessageText {
-    /// Longest value, in characters, that a message repeats whole.
+    /// Maximum length, in characters, of a value that a message repeats whole.
     public static let valueLimit = 100
 
     /// Returns `text` whole when it is at most ``valueLimit`` characters, else its first
@@ -31,8 +31,8 @@ public enum MessageText {
         return "an object"
     }
 
-    /// Describes a decoding problem without the field path: what was expected and, when the
-    /// decoder said so, what was found.
+    /// Describes a decoding problem without the field path: the expected value and, when the
+    /// decoder reports it, the value found.
     public static func reason(_ error: DecodingError) -> String {
         switch error {
         case .keyNotFound:
